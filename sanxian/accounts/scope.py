@@ -1,0 +1,99 @@
+"""What a user may see: the union of the subtrees of their current role assignments.
+
+``get_scope(user)`` is computed once per request (two queries at most) and cached on the
+user object. Every selector filters with ``scope.q()``; every access helper answers 404
+for an object outside the scope, so nothing can be probed by guessing ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+
+from sanxian.accounts.models import GRID_ROLES, PARTY_ROLES, STAFF_ROLES, Role, RoleAssignment
+from sanxian.places.models import Place, PlaceKind
+from sanxian.places.paths import any_subtree_q, minimal_prefixes
+
+
+@dataclass(frozen=True)
+class Scope:
+    roles: frozenset[str] = frozenset()
+    # Territory paths the user sees (role at a place, or the building groups of a grid).
+    paths: tuple[str, ...] = ()
+    # Grids whose page the user may open because a role is held at the grid itself.
+    grid_ids: frozenset[int] = frozenset()
+    assignments: tuple[RoleAssignment, ...] = field(default=(), compare=False)
+
+    @property
+    def is_party(self) -> bool:
+        return bool(self.roles & PARTY_ROLES)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.paths
+
+    def q(self, field: str = "path") -> Q:
+        return any_subtree_q(self.paths, field)
+
+    def covers(self, path: str) -> bool:
+        return any(path.startswith(p) for p in self.paths)
+
+    def sees_grid(self, grid_id: int, grid_path: str) -> bool:
+        return grid_id in self.grid_ids or self.covers(grid_path)
+
+
+def current_assignments(user, on: date | None = None):  # type: ignore[no-untyped-def]
+    on = on or timezone.localdate()
+    return (
+        RoleAssignment.objects.filter(user=user, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("place", "grid")
+        .order_by("starts_on", "id")
+    )
+
+
+def compute_scope(user) -> Scope:  # type: ignore[no-untyped-def]
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    assignments = tuple(current_assignments(user))
+    roles = frozenset(a.role for a in assignments)
+    paths: list[str] = []
+    grid_ids: set[int] = set()
+    for a in assignments:
+        if a.role == Role.SECURITY_AUDITOR:
+            continue  # reads audit logs and nothing else
+        if a.grid_id is not None:
+            grid_ids.add(a.grid_id)
+        elif a.place is not None:
+            paths.append(a.place.path)
+    if grid_ids:
+        paths.extend(
+            Place.objects.filter(
+                kind=PlaceKind.BUILDING_GROUP, grid_id__in=grid_ids
+            ).values_list("path", flat=True)
+        )
+    return Scope(
+        roles=roles,
+        paths=tuple(minimal_prefixes(paths)),
+        grid_ids=frozenset(grid_ids),
+        assignments=assignments,
+    )
+
+
+def get_scope(user) -> Scope:  # type: ignore[no-untyped-def]
+    cached = getattr(user, "_sanxian_scope", None)
+    if cached is None:
+        cached = compute_scope(user)
+        if user.is_authenticated:
+            user._sanxian_scope = cached
+    return cached
+
+
+__all__ = ["GRID_ROLES", "Scope", "compute_scope", "current_assignments", "get_scope"]

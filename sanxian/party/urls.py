@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sanxian.party import views
+
+app_name = "party"
+
+urlpatterns = [
+    path("structure/<int:pk>/", views.structure_check, name="structure"),
+]

@@ -1,0 +1,167 @@
+"""Reads of the territory tree shared by pages and the API, scoped to the user."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from sanxian.accounts.scope import Scope, get_scope
+from sanxian.grids.models import Grid
+from sanxian.party.models import PartyMember
+from sanxian.places.models import Place, PlaceKind, Resident
+from sanxian.places.paths import subtree_q
+
+
+def get_place_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
+    """The place with this id if the user's scope covers it, else 404."""
+    scope = get_scope(user)
+    place = Place.objects.select_related("grid").filter(pk=pk).first()
+    if place is None or not scope.covers(place.path):
+        raise Http404
+    return place
+
+
+def get_resident_for_user(user, pk: int) -> Resident:  # type: ignore[no-untyped-def]
+    scope = get_scope(user)
+    resident = (
+        Resident.objects.select_related("household", "household__grid")
+        .filter(pk=pk)
+        .first()
+    )
+    if resident is None or not scope.covers(resident.path):
+        raise Http404
+    return resident
+
+
+def ancestors(place: Place) -> list[Place]:
+    """The place's ancestors, root first (one query)."""
+    paths = place.ancestor_paths()
+    if not paths:
+        return []
+    return list(Place.objects.filter(path__in=paths).order_by("depth"))
+
+
+@dataclass
+class ChildRow:
+    place: Place
+    households: int = 0
+    residents: int = 0
+    party_members: int = 0
+    grids: int = 0
+    building_groups: int = 0
+
+
+def _counts_by_prefix(qs: QuerySet, length: int, path_field: str = "path") -> dict[str, int]:
+    rows = (
+        qs.annotate(prefix=Substr(path_field, 1, length))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .values_list("prefix", "n")
+    )
+    return dict(rows)
+
+
+def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
+    """The place's children, each with the counts of what lies under it.
+
+    A constant number of queries whatever the size of the subtree: one per measure,
+    grouped by the child's path prefix.
+    """
+    children = list(place.get_children().select_related("grid"))
+    if not children:
+        return []
+    length = len(children[0].path)
+    under = subtree_q(place.path)
+    households = _counts_by_prefix(
+        Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD), length
+    )
+    residents = _counts_by_prefix(Resident.objects.filter(under), length)
+    members: dict[str, int] = {}
+    if with_party:
+        members = _counts_by_prefix(PartyMember.objects.filter(under), length)
+    grids: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    if place.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD):
+        grids = _counts_by_prefix(Grid.objects.filter(under), length)
+    if place.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD, PlaceKind.BLOCK):
+        groups = _counts_by_prefix(
+            Place.objects.filter(under, kind=PlaceKind.BUILDING_GROUP), length
+        )
+    return [
+        ChildRow(
+            place=c,
+            households=households.get(c.path, 0),
+            residents=residents.get(c.path, 0),
+            party_members=members.get(c.path, 0),
+            grids=grids.get(c.path, 0),
+            building_groups=groups.get(c.path, 0),
+        )
+        for c in children
+    ]
+
+
+def place_totals(place: Place, *, with_party: bool) -> dict[str, int]:
+    under = subtree_q(place.path)
+    totals = {
+        "households": Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD).count(),
+        "residents": Resident.objects.filter(under).count(),
+    }
+    if with_party:
+        totals["party_members"] = PartyMember.objects.filter(under).count()
+    return totals
+
+
+@dataclass
+class FloorRow:
+    floor: int
+    households: list[Place] = field(default_factory=list)
+
+
+def building_floors(building: Place) -> list[FloorRow]:
+    """Households of a building laid out floor by floor, top floor first (two queries)."""
+    households = list(
+        Place.objects.filter(subtree_q(building.path), kind=PlaceKind.HOUSEHOLD)
+        .annotate(resident_count=Count("residents"))
+        .order_by("-floor", "room")
+    )
+    by_floor: dict[int, list[Place]] = defaultdict(list)
+    for h in households:
+        by_floor[h.floor or 0].append(h)
+    top = max([building.floors or 0, *by_floor.keys()]) if by_floor else (building.floors or 0)
+    return [FloorRow(floor=f, households=by_floor.get(f, [])) for f in range(top, 0, -1)]
+
+
+def household_members(household: Place) -> list[Resident]:
+    return list(
+        Resident.objects.filter(household=household)
+        .select_related("party_member")
+        .order_by("relation", "birth_year", "id")
+    )
+
+
+SEARCH_LIMIT = 50
+
+
+def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> list[Resident]:
+    """Residents in scope matching a name, pinyin initials (``zxm``), full pinyin or a room.
+
+    A query of Latin letters matches initials or full pinyin by prefix; a query with
+    digits matches the room number; anything else matches the name.
+    """
+    query = query.strip()
+    if not query or scope.is_empty:
+        return []
+    base = Resident.objects.filter(scope.q()).select_related("household")
+    lowered = query.lower()
+    if lowered.isascii() and lowered.isalpha():
+        match = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+    elif any(ch.isdigit() for ch in query):
+        room = query.replace("室", "").strip()
+        match = Q(household__room=room) | Q(household__room__startswith=room)
+    else:
+        match = Q(name__contains=query)
+    return list(base.filter(match).order_by("name_initials", "id")[:limit])

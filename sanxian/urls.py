@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sanxian.accounts.admin_site import restrict_admin_to_superusers
+
+restrict_admin_to_superusers(admin.site)
+
+urlpatterns = [
+    path("", include("sanxian.accounts.urls")),
+    path("", include("sanxian.places.urls")),
+    path("", include("sanxian.grids.urls")),
+    path("", include("sanxian.party.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
