@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from sanxian.accounts.scope import get_scope
 from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.party.models import PartyMember, PartyOrg
-from sanxian.places.models import Place, PlaceKind, Resident
-from sanxian.places.paths import any_subtree_q
+from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
+from sanxian.places.paths import STEP_LENGTH, any_subtree_q
 
 
 def get_grid_for_user(user, pk: int) -> Grid:  # type: ignore[no-untyped-def]
@@ -20,8 +22,13 @@ def get_grid_for_user(user, pk: int) -> Grid:  # type: ignore[no-untyped-def]
 
 
 def grid_building_groups(grid: Grid) -> list[Place]:
+    building_path = Substr(OuterRef("path"), 1, KIND_DEPTH[PlaceKind.BUILDING] * STEP_LENGTH)
     return list(
-        Place.objects.filter(kind=PlaceKind.BUILDING_GROUP, grid=grid).order_by("path")
+        Place.objects.filter(kind=PlaceKind.BUILDING_GROUP, grid=grid)
+        .annotate(
+            building_name=Subquery(Place.objects.filter(path=building_path).values("name")[:1])
+        )
+        .order_by("path")
     )
 
 
@@ -53,21 +60,24 @@ def grid_party_members(grid: Grid, building_groups: list[Place]) -> list[PartyMe
     )
 
 
-def _serving(grid: Grid):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
+def _serving(grid: Grid) -> Q:
     return Q(serving_grid=grid)
 
 
-def grid_households(building_groups: list[Place]) -> list[Place]:
+def grid_households(building_groups: list[Place]) -> list[tuple[Place, list[Place]]]:
+    """The grid's households grouped by building group (one query)."""
     from django.db.models import Count
 
     paths = [bg.path for bg in building_groups]
-    return list(
+    households = (
         Place.objects.filter(any_subtree_q(paths), kind=PlaceKind.HOUSEHOLD)
         .annotate(resident_count=Count("residents"))
         .order_by("path")
     )
+    grouped: dict[str, list[Place]] = {bg.path: [] for bg in building_groups}
+    for household in households:
+        grouped[household.path[: len(building_groups[0].path)]].append(household)
+    return [(bg, grouped[bg.path]) for bg in building_groups]
 
 
 def grid_resident_count(building_groups: list[Place]) -> int:

@@ -1,5 +1,9 @@
 from django.urls import path
 
+from sanxian.grids import views
+
 app_name = "grids"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("grids/<int:pk>/", views.grid_detail, name="detail"),
+]

@@ -1,0 +1,24 @@
+"""Reads of the party tree shared by pages and the API, scoped to the user."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from sanxian.accounts.scope import get_scope
+from sanxian.places.models import Place
+
+
+def get_structure_node_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
+    """The territory node whose structure check the user may open, else 404.
+
+    Only staff roles (those that run the place) see the structure check, and only inside
+    their scope; residents, party members without a staff role and outsiders get a 404
+    so that nothing can be probed by guessing ids.
+    """
+    scope = get_scope(user)
+    if not scope.is_staff:
+        raise Http404
+    place = Place.objects.filter(pk=pk).first()
+    if place is None or not scope.covers(place.path):
+        raise Http404
+    return place

@@ -28,11 +28,13 @@ PARENT_KIND = {
 def create_working_committee(*, subdistrict: Place, name: str) -> PartyOrg:
     if subdistrict.kind != PlaceKind.SUBDISTRICT:
         raise DomainError(_("A working committee serves a sub-district."))
-    return PartyOrg.add_root(
-        kind=PartyOrgKind.WORKING_COMMITTEE,
-        name=name,
-        place=subdistrict,
-        scope_path=subdistrict.path,
+    return PartyOrg.objects.add_root(
+        create_kwargs={
+            "kind": PartyOrgKind.WORKING_COMMITTEE,
+            "name": name,
+            "place": subdistrict,
+            "scope_path": subdistrict.path,
+        }
     )
 
 
@@ -62,8 +64,16 @@ def create_party_org(
                 % {"kind": kind.label, "place": SERVES[kind].label}
             )
         scope_path = place.path
-    parent = PartyOrg.objects.get(pk=parent.pk)
-    return parent.add_child(kind=kind, name=name, place=place, grid=grid, scope_path=scope_path)
+    return PartyOrg.objects.add_child(
+        parent,
+        create_kwargs={
+            "kind": kind,
+            "name": name,
+            "place": place,
+            "grid": grid,
+            "scope_path": scope_path,
+        },
+    )
 
 
 def member_path(*, resident: Resident | None, serving_grid: Grid | None) -> str:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.grids.models import Grid
 from sanxian.party.models import PartyMember
-from sanxian.places.models import Place, PlaceKind, Resident
-from sanxian.places.paths import subtree_q
+from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
+from sanxian.places.paths import STEP_LENGTH, subtree_q
 
 
 def get_place_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
@@ -71,7 +71,7 @@ def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
     A constant number of queries whatever the size of the subtree: one per measure,
     grouped by the child's path prefix.
     """
-    children = list(place.get_children().select_related("grid"))
+    children = list(Place.objects.get_children(place).select_related("grid"))
     if not children:
         return []
     length = len(children[0].path)
@@ -115,6 +115,21 @@ def place_totals(place: Place, *, with_party: bool) -> dict[str, int]:
     return totals
 
 
+def totals_from_children(children: list[ChildRow], *, with_party: bool) -> dict[str, int]:
+    """A place's totals as the sum of its children's counts (no extra query).
+
+    For a building group the children are the households themselves.
+    """
+    leaf = bool(children) and children[0].place.kind == PlaceKind.HOUSEHOLD
+    totals = {
+        "households": len(children) if leaf else sum(c.households for c in children),
+        "residents": sum(c.residents for c in children),
+    }
+    if with_party:
+        totals["party_members"] = sum(c.party_members for c in children)
+    return totals
+
+
 @dataclass
 class FloorRow:
     floor: int
@@ -155,7 +170,14 @@ def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> 
     query = query.strip()
     if not query or scope.is_empty:
         return []
-    base = Resident.objects.filter(scope.q()).select_related("household")
+    building_path = Substr(OuterRef("path"), 1, KIND_DEPTH[PlaceKind.BUILDING] * STEP_LENGTH)
+    base = (
+        Resident.objects.filter(scope.q())
+        .select_related("household")
+        .annotate(
+            building_name=Subquery(Place.objects.filter(path=building_path).values("name")[:1])
+        )
+    )
     lowered = query.lower()
     if lowered.isascii() and lowered.isalpha():
         match = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
@@ -165,3 +187,17 @@ def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> 
     else:
         match = Q(name__contains=query)
     return list(base.filter(match).order_by("name_initials", "id")[:limit])
+
+
+def resident_grid_terms(resident: Resident) -> list:  # type: ignore[type-arg]
+    from sanxian.grids.models import GridTeamTerm
+
+    return list(
+        GridTeamTerm.objects.filter(resident=resident).select_related("grid").order_by("-starts_on")
+    )
+
+
+def resident_party_member(resident: Resident) -> PartyMember | None:
+    return (
+        PartyMember.objects.filter(resident=resident).select_related("group").first()
+    )

@@ -20,8 +20,13 @@ def name_pinyin(name: str) -> tuple[str, str]:
 
 
 def create_subdistrict(*, name: str, district: str = "", address: str = "") -> Place:
-    return Place.add_root(
-        kind=PlaceKind.SUBDISTRICT, name=name, district=district, address=address
+    return Place.objects.add_root(
+        create_kwargs={
+            "kind": PlaceKind.SUBDISTRICT,
+            "name": name,
+            "district": district,
+            "address": address,
+        }
     )
 
 
@@ -34,9 +39,7 @@ def create_place(*, parent: Place, kind: str, name: str, **fields: object) -> Pl
             _("A %(kind)s cannot be placed under a %(parent)s.")
             % {"kind": PlaceKind(kind).label, "parent": PlaceKind(parent.kind).label}
         )
-    # Re-read the parent so treebeard's child counter is current.
-    parent = Place.objects.get(pk=parent.pk)
-    return parent.add_child(kind=kind, name=name, **fields)
+    return Place.objects.add_child(parent, create_kwargs={"kind": kind, "name": name, **fields})
 
 
 @transaction.atomic

@@ -1,0 +1,57 @@
+# 三先 sanxian — `make run` serves the demo sub-district; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+.PHONY: run setup demo test lint types unit e2e messages assets clean
+
+setup: $(VENV)/.installed node_modules/.installed assets messages
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end packages come from npm and are copied into static files, never committed.
+assets: node_modules/.installed
+	mkdir -p sanxian/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js sanxian/static/vendor/htmx.min.js
+
+messages: $(VENV)/.installed
+	$(BIN)/python scripts/compile_translations.py
+
+demo: setup
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Task worker starting; serving at http://$(HOST):$(PORT)/"
+	@DJANGO_DEBUG=1 $(BIN)/python manage.py db_worker --queue-name default --no-reload & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(VENV)/.installed
+	$(BIN)/mypy sanxian
+
+unit: setup
+	$(BIN)/python -m pytest -q tests
+
+e2e: setup
+	$(BIN)/python -m pytest -q e2e
+
+test: setup lint types
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules sanxian/static/vendor staticfiles

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.world import PASSWORD, World, build_world
+
+
+@pytest.fixture
+def world(db) -> World:  # type: ignore[no-untyped-def]
+    return build_world()
+
+
+@pytest.fixture
+def login(client: Client, world: World):  # type: ignore[no-untyped-def]
+    """``login("secretary")`` signs the test client in as that persona."""
+
+    def _login(username: str) -> Client:
+        client.logout()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,134 @@
+"""The permission matrix: every page as every persona, including guessed ids."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.world import World
+
+PERSONAS = [
+    "admin",
+    "secretary",
+    "social_worker",
+    "group_leader",
+    "party_member",
+    "resident",
+    "outsider",
+    "auditor",
+    "nobody",
+]
+
+
+def pages(w: World) -> dict[str, str]:
+    return {
+        "home": reverse("accounts:home"),
+        "subdistrict": reverse("places:detail", args=[w.subdistrict.pk]),
+        "neighborhood": reverse("places:detail", args=[w.north.pk]),
+        "block": reverse("places:detail", args=[w.block.pk]),
+        "building": reverse("places:detail", args=[w.building.pk]),
+        "building_group": reverse("places:detail", args=[w.building_group.pk]),
+        "household": reverse("places:detail", args=[w.household.pk]),
+        "south_household": reverse("places:detail", args=[w.south_household.pk]),
+        "resident": reverse("places:resident", args=[w.resident.pk]),
+        "grid": reverse("grids:detail", args=[w.grid.pk]),
+        "south_grid": reverse("grids:detail", args=[w.south_grid.pk]),
+        "search": reverse("places:search") + "?q=w",
+        "structure_north": reverse("party:structure", args=[w.north.pk]),
+        "structure_subdistrict": reverse("party:structure", args=[w.subdistrict.pk]),
+        "missing_place": reverse("places:detail", args=[999999]),
+        "missing_resident": reverse("places:resident", args=[999999]),
+        "missing_grid": reverse("grids:detail", args=[999999]),
+    }
+
+
+OK, NO = 200, 404
+# page -> persona -> expected status. Residents see their own household and nothing else;
+# grid roles see their grid; the auditor sees only the home page (audit log comes later).
+EXPECTED: dict[str, dict[str, int]] = {
+    "home": dict.fromkeys(PERSONAS, OK),
+    "subdistrict": {**dict.fromkeys(PERSONAS, NO), "admin": OK},
+    "neighborhood": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                     "social_worker": OK},
+    "block": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+              "social_worker": OK},
+    "building": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                 "social_worker": OK},
+    "building_group": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                       "social_worker": OK, "group_leader": OK},
+    "household": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                  "social_worker": OK, "group_leader": OK, "resident": OK},
+    "south_household": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "outsider": OK},
+    "resident": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                 "social_worker": OK, "group_leader": OK, "resident": OK},
+    "grid": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+             "social_worker": OK, "group_leader": OK},
+    "south_grid": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "outsider": OK},
+    "search": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+               "social_worker": OK, "group_leader": OK, "outsider": OK},
+    "structure_north": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
+                        "social_worker": OK},
+    "structure_subdistrict": {**dict.fromkeys(PERSONAS, NO), "admin": OK},
+    "missing_place": dict.fromkeys(PERSONAS, NO),
+    "missing_resident": dict.fromkeys(PERSONAS, NO),
+    "missing_grid": dict.fromkeys(PERSONAS, NO),
+}
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_sign_in(client, world: World) -> None:
+    for name, url in pages(world).items():
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("accounts:login")), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_matrix(login, world: World, persona: str) -> None:
+    client = login(persona)
+    wrong = {}
+    for name, url in pages(world).items():
+        status = client.get(url).status_code
+        if status != EXPECTED[name][persona]:
+            wrong[name] = (status, EXPECTED[name][persona])
+    assert not wrong, f"{persona}: page -> (got, expected) {wrong}"
+
+
+@pytest.mark.django_db
+def test_party_data_hidden_from_non_party_roles(login, world: World) -> None:
+    url = reverse("places:resident", args=[world.leader.pk])
+    party_view = login("secretary").get(url).content.decode()
+    assert "党员" in party_view or "Party member" in party_view
+    non_party = login("social_worker").get(url).content.decode()
+    assert "党员" not in non_party and "Party member" not in non_party
+    grid_url = reverse("grids:detail", args=[world.grid.pk])
+    assert 'data-testid="grid-members"' in login("secretary").get(grid_url).content.decode()
+    assert 'data-testid="grid-members"' not in login("social_worker").get(
+        grid_url
+    ).content.decode()
+
+
+@pytest.mark.django_db
+def test_ended_role_no_longer_opens_anything(login, world: World) -> None:
+    from datetime import date
+
+    from sanxian.accounts.models import RoleAssignment
+
+    RoleAssignment.objects.filter(user=world.users["secretary"]).update(
+        ends_on=date(2024, 6, 30)
+    )
+    client = login("secretary")
+    assert client.get(reverse("places:detail", args=[world.north.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_admin_site_is_for_superusers_only(login, world: World) -> None:
+    admin_user = world.users["admin"]
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    client = login("admin")
+    assert client.get("/admin/").status_code == 302  # staff flag alone is not enough
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
+    assert client.get("/admin/").status_code == 200
