@@ -15,7 +15,10 @@ from tests.world import PASSWORD, build_world
 def world(transactional_db):  # type: ignore[no-untyped-def]
     w = build_world()
     create_resident(
-        household=w.household, name="张晓明", gender=Gender.MALE, relation=Relation.FAMILY,
+        household=w.household,
+        name="张晓明",
+        gender=Gender.MALE,
+        relation=Relation.FAMILY,
         birth_year=1958,
     )
     return w

@@ -48,26 +48,60 @@ OK, NO = 200, 404
 EXPECTED: dict[str, dict[str, int]] = {
     "home": dict.fromkeys(PERSONAS, OK),
     "subdistrict": {**dict.fromkeys(PERSONAS, NO), "admin": OK},
-    "neighborhood": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                     "social_worker": OK},
-    "block": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-              "social_worker": OK},
-    "building": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                 "social_worker": OK},
-    "building_group": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                       "social_worker": OK, "group_leader": OK},
-    "household": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                  "social_worker": OK, "group_leader": OK, "resident": OK},
+    "neighborhood": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+    },
+    "block": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK, "social_worker": OK},
+    "building": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK, "social_worker": OK},
+    "building_group": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+    },
+    "household": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+        "resident": OK,
+    },
     "south_household": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "outsider": OK},
-    "resident": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                 "social_worker": OK, "group_leader": OK, "resident": OK},
-    "grid": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-             "social_worker": OK, "group_leader": OK},
+    "resident": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+        "resident": OK,
+    },
+    "grid": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+    },
     "south_grid": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "outsider": OK},
-    "search": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-               "social_worker": OK, "group_leader": OK, "outsider": OK},
-    "structure_north": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK,
-                        "social_worker": OK},
+    "search": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+        "outsider": OK,
+    },
+    "structure_north": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+    },
     "structure_subdistrict": {**dict.fromkeys(PERSONAS, NO), "admin": OK},
     "missing_place": dict.fromkeys(PERSONAS, NO),
     "missing_resident": dict.fromkeys(PERSONAS, NO),
@@ -104,9 +138,7 @@ def test_party_data_hidden_from_non_party_roles(login, world: World) -> None:
     assert "党员" not in non_party and "Party member" not in non_party
     grid_url = reverse("grids:detail", args=[world.grid.pk])
     assert 'data-testid="grid-members"' in login("secretary").get(grid_url).content.decode()
-    assert 'data-testid="grid-members"' not in login("social_worker").get(
-        grid_url
-    ).content.decode()
+    assert 'data-testid="grid-members"' not in login("social_worker").get(grid_url).content.decode()
 
 
 @pytest.mark.django_db
@@ -115,9 +147,7 @@ def test_ended_role_no_longer_opens_anything(login, world: World) -> None:
 
     from sanxian.accounts.models import RoleAssignment
 
-    RoleAssignment.objects.filter(user=world.users["secretary"]).update(
-        ends_on=date(2024, 6, 30)
-    )
+    RoleAssignment.objects.filter(user=world.users["secretary"]).update(ends_on=date(2024, 6, 30))
     client = login("secretary")
     assert client.get(reverse("places:detail", args=[world.north.pk])).status_code == 404
 

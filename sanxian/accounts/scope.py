@@ -49,7 +49,7 @@ class Scope:
         return grid_id in self.grid_ids or self.covers(grid_path)
 
 
-def current_assignments(user, on: date | None = None):  # type: ignore[no-untyped-def]
+def current_assignments(user, on: date | None = None):
     on = on or timezone.localdate()
     return (
         RoleAssignment.objects.filter(user=user, starts_on__lte=on)
@@ -59,7 +59,7 @@ def current_assignments(user, on: date | None = None):  # type: ignore[no-untype
     )
 
 
-def compute_scope(user) -> Scope:  # type: ignore[no-untyped-def]
+def compute_scope(user) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope()
     assignments = tuple(current_assignments(user))
@@ -75,9 +75,9 @@ def compute_scope(user) -> Scope:  # type: ignore[no-untyped-def]
             paths.append(a.place.path)
     if grid_ids:
         paths.extend(
-            Place.objects.filter(
-                kind=PlaceKind.BUILDING_GROUP, grid_id__in=grid_ids
-            ).values_list("path", flat=True)
+            Place.objects.filter(kind=PlaceKind.BUILDING_GROUP, grid_id__in=grid_ids).values_list(
+                "path", flat=True
+            )
         )
     return Scope(
         roles=roles,
@@ -87,7 +87,7 @@ def compute_scope(user) -> Scope:  # type: ignore[no-untyped-def]
     )
 
 
-def get_scope(user) -> Scope:  # type: ignore[no-untyped-def]
+def get_scope(user) -> Scope:
     cached = getattr(user, "_sanxian_scope", None)
     if cached is None:
         cached = compute_scope(user)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.db import models, transaction
 from django.db.models import Count, ProtectedError, RestrictedError
@@ -30,7 +30,7 @@ from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, attach_building_group, create_grid
 from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
 from sanxian.party.services import create_party_org, create_working_committee, member_path
-from sanxian.places.models import OwnersCommittee, Place, PlaceKind, Resident
+from sanxian.places.models import OwnersCommittee, Place, PlaceKind, Relation, Resident
 from sanxian.places.paths import subtree_q
 from sanxian.places.services import (
     create_owners_committee,
@@ -104,6 +104,13 @@ PLANTED_GAPS = {
 
 CN_NUMERALS = "一二三四五六七八九十"
 
+
+class Writer(Protocol):
+    """Where progress goes: a text stream or a management command's ``self.stdout``."""
+
+    def write(self, msg: str, /) -> Any: ...
+
+
 # --- Names ----------------------------------------------------------------------------
 # Common surnames, weighted towards Shanghai; common given names by generation and gender.
 _SURNAME_WEIGHTS = {
@@ -117,38 +124,44 @@ _SURNAME_WEIGHTS = {
     1: "龚严范邵宋袁谢丁毛倪季戴奚瞿卢薛杜夏方叶任",
 }
 SURNAMES = "".join(chars * weight for weight, chars in _SURNAME_WEIGHTS.items())
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 GIVEN_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("old", "male"): tuple(
+    ("old", "male"): _names(
         "国强 建国 福根 根宝 金生 志良 德明 荣生 伟民 建华 国华 永康 家明 云龙 保国 "
-        "和平 庆华 文斌 洪生 银根 宝林 祖德 树清 惠民 永福 长根 金龙 培华 兴发 耀祖".split()
+        "和平 庆华 文斌 洪生 银根 宝林 祖德 树清 惠民 永福 长根 金龙 培华 兴发 耀祖"
     ),
-    ("old", "female"): tuple(
+    ("old", "female"): _names(
         "秀英 桂英 凤英 美华 玉珍 金娣 根娣 彩英 月英 雅芳 丽华 惠珍 秀珍 美娟 素珍 "
-        "兰芳 佩华 宝娣 菊英 杏芳 巧云 梅英 瑞英 爱华 秀兰 凤珍 阿妹 小妹 金凤 彩凤".split()
+        "兰芳 佩华 宝娣 菊英 杏芳 巧云 梅英 瑞英 爱华 秀兰 凤珍 阿妹 小妹 金凤 彩凤"
     ),
-    ("mid", "male"): tuple(
+    ("mid", "male"): _names(
         "伟 军 勇 斌 强 刚 建平 卫东 志刚 晓东 国平 建军 雪峰 立新 永刚 卫国 振华 "
-        "晓峰 文杰 浩 俊 海峰 建伟 忠良 明华 国庆 红兵 卫民 跃进 解放".split()
+        "晓峰 文杰 浩 俊 海峰 建伟 忠良 明华 国庆 红兵 卫民 跃进 解放"
     ),
-    ("mid", "female"): tuple(
+    ("mid", "female"): _names(
         "敏 丽 静 燕 红 芳 萍 海燕 晓红 丽萍 红梅 玲 慧 建英 卫红 雪梅 春燕 丽娟 "
-        "美玲 秀芬 晓燕 琴 英 凤娟 雅琴 惠芬 明珠 莉 蓉 亚萍".split()
+        "美玲 秀芬 晓燕 琴 英 凤娟 雅琴 惠芬 明珠 莉 蓉 亚萍"
     ),
-    ("young", "male"): tuple(
+    ("young", "male"): _names(
         "磊 鹏 超 浩 俊杰 昊 宇 文博 家豪 一鸣 子豪 天宇 嘉伟 思远 逸飞 佳俊 晓辉 "
-        "志远 骏 诚 毅 劼 旻 颢".split()
+        "志远 骏 诚 毅 劼 旻 颢"
     ),
-    ("young", "female"): tuple(
+    ("young", "female"): _names(
         "婷 佳 怡 雯 琳 倩 佳怡 诗雨 晓雯 梦瑶 雪 颖 嘉欣 佳琪 思佳 文静 晓婷 燕妮 "
-        "蕾 菁 璐 玥 瑾 琦".split()
+        "蕾 菁 璐 玥 瑾 琦"
     ),
-    ("kid", "male"): tuple(
+    ("kid", "male"): _names(
         "子轩 浩然 宇航 俊熙 一诺 梓豪 沐阳 皓轩 睿 子墨 天佑 铭轩 嘉懿 博文 思源 宸 "
-        "奕辰 煜 承泽 景行".split()
+        "奕辰 煜 承泽 景行"
     ),
-    ("kid", "female"): tuple(
+    ("kid", "female"): _names(
         "梓涵 欣怡 思涵 雨桐 子涵 诗琪 若汐 可馨 语桐 一涵 芷若 梓萱 悦 安琪 依诺 "
-        "沐晴 心怡 欣然 思彤 语嫣".split()
+        "沐晴 心怡 欣然 思彤 语嫣"
     ),
 }
 
@@ -171,7 +184,7 @@ class _Person:
     gender: str
     birth_year: int
     surname: str
-    relation: str = "family"
+    relation: str = Relation.FAMILY
     name: str = ""
 
 
@@ -222,7 +235,7 @@ class _Hood:
 
 
 class _Builder:
-    def __init__(self, out: TextIO | None) -> None:
+    def __init__(self, out: Writer | None) -> None:
         self.rng = random.Random(DEMO_SEED)
         self.out = out
         self.hoods: dict[str, _Hood] = {}
@@ -542,9 +555,9 @@ class _Builder:
         head = people[0] if size == 1 or rng.random() < 0.6 else people[1]
         if head.birth_year >= 1965 and rng.random() < 0.35:
             for p in people:
-                p.relation = "tenant"
+                p.relation = Relation.TENANT
         else:
-            head.relation = "owner"
+            head.relation = Relation.OWNER
             people.remove(head)
             people.insert(0, head)
         for p in people:
@@ -558,14 +571,14 @@ class _Builder:
             for household in group.households:
                 if household == self.zxm_household:
                     people = [
-                        _Person("male", 1956, "张", "owner", WELL_KNOWN_RESIDENT),
-                        _Person("female", 1958, "李", "family", "李秀珍"),
+                        _Person("male", 1956, "张", Relation.OWNER, WELL_KNOWN_RESIDENT),
+                        _Person("female", 1958, "李", Relation.FAMILY, "李秀珍"),
                     ]
                 else:
                     people = self._household_people()
                 head = people[0]
                 lo = max(year_built, head.birth_year + 22)
-                if head.relation == "tenant":
+                if head.relation == Relation.TENANT:
                     base = self.rng.randint(max(lo, 2015), max(lo, 2025))
                 else:
                     base = self.rng.randint(lo, max(lo, min(2024, lo + 35)))
@@ -666,6 +679,12 @@ class _Builder:
         self.taken.add(choice.pk)
         return choice
 
+    def _retired_member(self, r: Resident) -> bool:
+        """A retired party member aged 60–80: the usual party group leader."""
+        return self.members[r.pk].category == MemberCategory.RETIRED and (
+            1945 <= (r.birth_year or 0) <= 1965
+        )
+
     def _member_residents(self, g: _Grid) -> list[Resident]:
         return [r for r in g.residents if r.pk in self.members]
 
@@ -680,13 +699,8 @@ class _Builder:
                 residents = g.residents
                 members = self._member_residents(g)
 
-                def retired(r: Resident) -> bool:
-                    return self.members[r.pk].category == MemberCategory.RETIRED and (
-                        1945 <= (r.birth_year or 0) <= 1965
-                    )
-
                 pools: list[tuple[str, list[Resident], Callable[[Resident], bool]]] = [
-                    (GridRole.PARTY_GROUP_LEADER, members, retired),
+                    (GridRole.PARTY_GROUP_LEADER, members, self._retired_member),
                     (
                         GridRole.RESIDENT_GROUP_LEADER,
                         [r for r in residents if (r.birth_year or 2020) <= 1985],
@@ -694,7 +708,7 @@ class _Builder:
                     ),
                     (
                         GridRole.OWNER_REPRESENTATIVE,
-                        [r for r in residents if r.relation == "owner"],
+                        [r for r in residents if r.relation == Relation.OWNER],
                         lambda r: 1950 <= (r.birth_year or 0) <= 1980,
                     ),
                 ]
@@ -711,14 +725,14 @@ class _Builder:
                         grid=g.grid, role=role, resident=holder, starts_on=TERM_START
                     )
         self.taken = set(
-            GridTeamTerm.objects.filter(grid__path__startswith=self.root.path).values_list(
+            GridTeamTerm.objects.filter(subtree_q(self.root.path, "grid__path")).values_list(
                 "resident_id", flat=True
             )
         )
 
     def _owners_committee(self) -> None:
         jiale = self.hoods[ZHAOQING].block(JIALE)
-        owners = [r for g in jiale.groups for r in g.residents if r.relation == "owner"]
+        owners = [r for g in jiale.groups for r in g.residents if r.relation == Relation.OWNER]
         chair = self._pick(
             owners, lambda r: r.pk in self.members and 1950 <= (r.birth_year or 0) <= 1965
         )
@@ -750,7 +764,7 @@ class _Builder:
                 for r in g.residents
                 if r.pk not in self.members and (r.birth_year or 2020) <= 2000
             ],
-            lambda r: r.relation == "owner",
+            lambda r: r.relation == Relation.OWNER,
         )
         places: dict[str, tuple[Place | None, Grid | None, Resident | None]] = {
             "admin": (self.root, None, None),
@@ -789,7 +803,7 @@ def demo_root() -> Place | None:
     return Place.objects.filter(kind=PlaceKind.SUBDISTRICT, name=SUBDISTRICT_NAME).first()
 
 
-def load_demo(*, stdout: TextIO | None = None) -> bool:
+def load_demo(*, stdout: Writer | None = None) -> bool:
     """Load the demo sub-district; True if loaded, False if it was already there."""
     if demo_root() is not None:
         if stdout is not None:
@@ -849,8 +863,8 @@ def _force_delete(queryset: models.QuerySet[Any], depth: int = 0) -> None:
                 queryset.delete()
             return
         except (ProtectedError, RestrictedError) as exc:
-            blockers = getattr(exc, "protected_objects", None) or getattr(
-                exc, "restricted_objects", set()
+            blockers: Iterable[models.Model] = (
+                exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
             )
             by_model: dict[type[models.Model], list[Any]] = {}
             for obj in blockers:
@@ -859,7 +873,7 @@ def _force_delete(queryset: models.QuerySet[Any], depth: int = 0) -> None:
                 _force_delete(model._base_manager.filter(pk__in=pks), depth + 1)
 
 
-def delete_demo(*, stdout: TextIO | None = None) -> bool:
+def delete_demo(*, stdout: Writer | None = None) -> bool:
     """Delete the demo sub-district, everything in it and the demo sign-ins."""
     with transaction.atomic():
         _force_delete(User.objects.filter(username__in=[u for u, _r, _w in DEMO_USERS]))

@@ -13,7 +13,7 @@ from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
 from sanxian.places.paths import STEP_LENGTH, any_subtree_q
 
 
-def get_grid_for_user(user, pk: int) -> Grid:  # type: ignore[no-untyped-def]
+def get_grid_for_user(user, pk: int) -> Grid:
     scope = get_scope(user)
     grid = Grid.objects.select_related("block").filter(pk=pk).first()
     if grid is None or not scope.sees_grid(grid.pk, grid.path):
@@ -39,7 +39,7 @@ def grid_team(grid: Grid) -> tuple[dict[str, GridTeamTerm | None], list[GridTeam
         .select_related("resident", "resident__household")
         .order_by("role", "-starts_on")
     )
-    current: dict[str, GridTeamTerm | None] = {role: None for role in GridRole.values}
+    current: dict[str, GridTeamTerm | None] = dict.fromkeys(GridRole.values)
     for term in terms:
         if term.ends_on is None:
             current[term.role] = term

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from sanxian.accounts.scope import get_scope
 from sanxian.places.models import Place
 
 
-def get_structure_node_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
+def get_structure_node_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Place:
     """The territory node whose structure check the user may open, else 404.
 
     Only staff roles (those that run the place) see the structure check, and only inside

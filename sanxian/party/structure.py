@@ -811,12 +811,17 @@ class _Check:
             if len(names) == CANDIDATES:
                 break
         if names:
-            return _("Appoint a %(role)s who lives in %(grid)s; candidates: %(names)s.") % {
+            return _(
+                "Appoint someone who lives in %(grid)s as %(role)s; candidates: %(names)s."
+            ) % {
                 "role": phrase,
                 "grid": label,
                 "names": _names(names),
             }
-        return _("Appoint a %(role)s who lives in %(grid)s.") % {"role": phrase, "grid": label}
+        return _("Appoint someone who lives in %(grid)s as %(role)s.") % {
+            "role": phrase,
+            "grid": label,
+        }
 
     def load_candidates(self) -> None:
         """Up to three residents per building group and relation, for the grids missing a

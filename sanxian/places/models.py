@@ -103,7 +103,7 @@ class Place(MP_Node):
 class _KindManager(MP_NodeManager):
     kind: str = ""
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return super().get_queryset().filter(kind=self.kind)
 
 
@@ -193,9 +193,7 @@ class Resident(models.Model):
     name_initials = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    relation = models.CharField(
-        _("relation to household"), max_length=10, choices=Relation.choices
-    )
+    relation = models.CharField(_("relation to household"), max_length=10, choices=Relation.choices)
     moved_in = models.DateField(_("moved in"), null=True, blank=True)
 
     class Meta:

@@ -10,13 +10,13 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from sanxian.accounts.scope import Scope, get_scope
-from sanxian.grids.models import Grid
+from sanxian.grids.models import Grid, GridTeamTerm
 from sanxian.party.models import PartyMember
 from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
 from sanxian.places.paths import STEP_LENGTH, subtree_q
 
 
-def get_place_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
+def get_place_for_user(user, pk: int) -> Place:
     """The place with this id if the user's scope covers it, else 404."""
     scope = get_scope(user)
     place = Place.objects.select_related("grid").filter(pk=pk).first()
@@ -25,13 +25,9 @@ def get_place_for_user(user, pk: int) -> Place:  # type: ignore[no-untyped-def]
     return place
 
 
-def get_resident_for_user(user, pk: int) -> Resident:  # type: ignore[no-untyped-def]
+def get_resident_for_user(user, pk: int) -> Resident:
     scope = get_scope(user)
-    resident = (
-        Resident.objects.select_related("household", "household__grid")
-        .filter(pk=pk)
-        .first()
-    )
+    resident = Resident.objects.select_related("household", "household__grid").filter(pk=pk).first()
     if resident is None or not scope.covers(resident.path):
         raise Http404
     return resident
@@ -57,7 +53,8 @@ class ChildRow:
 
 def _counts_by_prefix(qs: QuerySet, length: int, path_field: str = "path") -> dict[str, int]:
     rows = (
-        qs.annotate(prefix=Substr(path_field, 1, length))
+        qs.order_by()  # a default ordering would split the groups
+        .annotate(prefix=Substr(path_field, 1, length))
         .values("prefix")
         .annotate(n=Count("id"))
         .values_list("prefix", "n")
@@ -76,9 +73,7 @@ def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
         return []
     length = len(children[0].path)
     under = subtree_q(place.path)
-    households = _counts_by_prefix(
-        Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD), length
-    )
+    households = _counts_by_prefix(Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD), length)
     residents = _counts_by_prefix(Resident.objects.filter(under), length)
     members: dict[str, int] = {}
     if with_party:
@@ -189,15 +184,11 @@ def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> 
     return list(base.filter(match).order_by("name_initials", "id")[:limit])
 
 
-def resident_grid_terms(resident: Resident) -> list:  # type: ignore[type-arg]
-    from sanxian.grids.models import GridTeamTerm
-
+def resident_grid_terms(resident: Resident) -> list[GridTeamTerm]:
     return list(
         GridTeamTerm.objects.filter(resident=resident).select_related("grid").order_by("-starts_on")
     )
 
 
 def resident_party_member(resident: Resident) -> PartyMember | None:
-    return (
-        PartyMember.objects.filter(resident=resident).select_related("group").first()
-    )
+    return PartyMember.objects.filter(resident=resident).select_related("group").first()

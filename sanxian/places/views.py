@@ -10,7 +10,7 @@ from sanxian.places import selectors
 from sanxian.places.models import Place, PlaceKind
 
 
-def breadcrumbs_for(place: Place, scope) -> list[dict[str, str | None]]:  # type: ignore[no-untyped-def]
+def breadcrumbs_for(place: Place, scope) -> list[dict[str, str | None]]:
     """Ancestors as breadcrumbs; only those inside the user's scope are links."""
     crumbs: list[dict[str, str | None]] = []
     for node in [*selectors.ancestors(place), place]:
@@ -80,8 +80,10 @@ def search(request: HttpRequest) -> HttpResponse:
         raise Http404
     query = request.GET.get("q", "")[:50]
     results = selectors.search_residents(scope, query)
-    template = "places/_search_results.html" if request.headers.get("HX-Request") else (
-        "places/search.html"
+    template = (
+        "places/_search_results.html"
+        if request.headers.get("HX-Request")
+        else ("places/search.html")
     )
     return render(
         request,

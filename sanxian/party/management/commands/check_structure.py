@@ -87,11 +87,20 @@ class Command(BaseCommand):
         if not gaps:
             return _("No gaps in %(name)s.") % {"name": name}
         errors, warnings = summary_counts(gaps)
-        return ngettext(
-            "%(count)d gap in %(name)s (%(errors)d errors, %(warnings)d warnings).",
-            "%(count)d gaps in %(name)s (%(errors)d errors, %(warnings)d warnings).",
-            len(gaps),
-        ) % {"count": len(gaps), "name": name, "errors": errors, "warnings": warnings}
+        counts = {
+            "count": len(gaps),
+            "name": name,
+            "errors": ngettext("%(n)d error", "%(n)d errors", errors) % {"n": errors},
+            "warnings": ngettext("%(n)d warning", "%(n)d warnings", warnings) % {"n": warnings},
+        }
+        return (
+            ngettext(
+                "%(count)d gap in %(name)s (%(errors)s, %(warnings)s).",
+                "%(count)d gaps in %(name)s (%(errors)s, %(warnings)s).",
+                len(gaps),
+            )
+            % counts
+        )
 
     def report(self, node: Place, gaps: list[Gap]) -> None:
         self.stdout.write(

@@ -1,0 +1,84 @@
+"""Sign-in, sign-out, language switch, role assignment rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from sanxian.accounts.models import Role, RoleAssignment
+from sanxian.accounts.scope import compute_scope
+from sanxian.accounts.services import assign_role
+from sanxian.places.errors import DomainError
+from tests.world import PASSWORD, World
+
+
+@pytest.mark.django_db
+def test_sign_in_and_out(client, world: World) -> None:
+    response = client.post(
+        reverse("accounts:login"), {"username": "secretary", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:home")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("accounts:home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused_with_a_message(client, world: World) -> None:
+    response = client.post(reverse("accounts:login"), {"username": "secretary", "password": "x"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert 'role="alert"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_chinese_by_default_and_english_on_request(login, world: World) -> None:
+    client = login("secretary")
+    home = client.get(reverse("accounts:home")).content.decode()
+    assert "浏览辖区" in home
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    home = client.get(reverse("accounts:home")).content.decode()
+    assert "Browse the territory" in home
+    assert 'lang="en"' in home
+
+
+@pytest.mark.django_db
+def test_role_rules(world: World) -> None:
+    user = world.users["nobody"]
+    with pytest.raises(DomainError):
+        assign_role(user=user, role=Role.RESIDENT, starts_on=date(2024, 1, 1))
+    with pytest.raises(DomainError):
+        assign_role(
+            user=user,
+            role=Role.NEIGHBORHOOD_SECRETARY,
+            grid=world.grid,
+            starts_on=date(2024, 1, 1),
+        )
+    with pytest.raises(DomainError):
+        assign_role(
+            user=user,
+            role=Role.RESIDENT,
+            place=world.household,
+            starts_on=date(2024, 2, 1),
+            ends_on=date(2024, 1, 1),
+        )
+    assert not RoleAssignment.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_scope_of_grid_role_is_its_building_groups(world: World) -> None:
+    scope = compute_scope(world.users["group_leader"])
+    assert scope.covers(world.household.path)
+    assert not scope.covers(world.block.path)
+    assert scope.sees_grid(world.grid.pk, world.grid.path)
+    assert not scope.sees_grid(world.south_grid.pk, world.south_grid.path)
+    assert scope.is_party and scope.is_staff
+
+
+@pytest.mark.django_db
+def test_auditor_sees_no_territory(world: World) -> None:
+    scope = compute_scope(world.users["auditor"])
+    assert scope.is_empty
+    assert not scope.is_party
