@@ -26,3 +26,13 @@ def login(client: Client, world: World):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the product's default language (management commands and
+    earlier tests may leave another one active in this thread)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -10,19 +10,42 @@ from django.utils.translation import gettext as _
 from sanxian.accounts.models import GRID_ROLES, Role, RoleAssignment, User
 from sanxian.grids.models import Grid
 from sanxian.places.errors import DomainError
-from sanxian.places.models import Place, Resident
+from sanxian.places.models import Place, PlaceKind, Resident
+
+_AREA = frozenset({PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD, PlaceKind.BLOCK})
+# Where each role may be held (grid-team roles are held at a grid).
+ROLE_PLACE_KINDS: dict[str, frozenset[str]] = {
+    Role.SUBDISTRICT_ADMIN: frozenset({PlaceKind.SUBDISTRICT}),
+    Role.NEIGHBORHOOD_SECRETARY: frozenset({PlaceKind.NEIGHBORHOOD}),
+    Role.SOCIAL_WORKER: _AREA,
+    Role.BRANCH_SECRETARY: frozenset({PlaceKind.BLOCK}),
+    Role.PARTY_GROUP_LEADER: frozenset(),
+    Role.RESIDENT_GROUP_LEADER: frozenset(),
+    Role.OWNER_REPRESENTATIVE: frozenset(),
+    Role.VOLUNTEER_TEAM_LEADER: _AREA,
+    Role.PARTY_MEMBER: frozenset({PlaceKind.HOUSEHOLD}),
+    Role.RESIDENT: frozenset({PlaceKind.HOUSEHOLD}),
+    Role.SECURITY_AUDITOR: frozenset({PlaceKind.SUBDISTRICT}),
+}
 
 
 @transaction.atomic
 def create_user(
     *,
     username: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     display_name: str = "",
     resident: Resident | None = None,
 ) -> User:
+    """A user signing in with ``password``, or with an already hashed one (bulk loads)."""
+    if (password is None) == (password_hash is None):
+        raise DomainError(_("Give either a password or a password hash."))
     user = User(username=username, display_name=display_name, resident=resident)
-    user.set_password(password)
+    if password is not None:
+        user.set_password(password)
+    else:
+        user.password = password_hash or ""
     user.save()
     return user
 
@@ -44,6 +67,11 @@ def assign_role(
         raise DomainError(_("Only grid-team roles are held at a grid."))
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_("A role cannot end before it starts."))
+    if place is not None and place.kind not in ROLE_PLACE_KINDS[role]:
+        raise DomainError(
+            _("A %(role)s is not held at a %(kind)s.")
+            % {"role": role.label, "kind": PlaceKind(place.kind).label}
+        )
     return RoleAssignment.objects.create(
         user=user, role=role, place=place, grid=grid, starts_on=starts_on, ends_on=ends_on
     )

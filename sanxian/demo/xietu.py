@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import Count, ProtectedError, RestrictedError
 
@@ -78,8 +79,8 @@ DEMO_USERS: list[tuple[str, str, str]] = [
     ("group_leader", Role.PARTY_GROUP_LEADER.value, "江南新村第1网格"),
     ("resident_leader", Role.RESIDENT_GROUP_LEADER.value, "江南新村第1网格"),
     ("owner_rep", Role.OWNER_REPRESENTATIVE.value, "江南新村第1网格"),
-    ("party_member", Role.PARTY_MEMBER.value, "江南新村第1网格, own household"),
-    ("resident", Role.RESIDENT.value, f"{JIALE}, own household"),
+    ("party_member", Role.PARTY_MEMBER.value, "own household in 江南新村第1网格"),
+    ("resident", Role.RESIDENT.value, f"own household in {JIALE}"),
     ("volunteer_leader", Role.VOLUNTEER_TEAM_LEADER.value, JIANGNAN),
     ("auditor", Role.SECURITY_AUDITOR.value, SUBDISTRICT_NAME),
 ]
@@ -95,8 +96,10 @@ STAFF_DISPLAY_NAMES = {
     "auditor": "许文静",
 }
 
-# The planted structure gaps, by grid name (filled in for the message of the command).
-PLANTED_GAPS = {
+# The planted structure gaps (``manage.py check_structure`` lists exactly these two):
+# the building holding the stairwell in no grid and the grid next door, and the grid
+# without an owner representative. The tests check these names against the data.
+PLANTED_GAPS: dict[str, tuple[str, ...]] = {
     # 景泰 第二块区: 景泰小区6号's last stairwell, 4 party members, next door to grid 6.
     "ungrouped_building_group": ("景泰小区6号", "景泰第6网格"),
     "missing_owner_representative": ("景泰第8网格",),
@@ -781,11 +784,13 @@ class _Builder:
             "volunteer_leader": (jiangnan.place, None, None),
             "auditor": (self.root, None, None),
         }
+        # One hash serves every demo sign-in: they share the published password.
+        password_hash = make_password(DEMO_PASSWORD)
         for username, role, _where in DEMO_USERS:
             place, grid, person = places[username]
             user = create_user(
                 username=username,
-                password=DEMO_PASSWORD,
+                password_hash=password_hash,
                 display_name=person.name if person is not None else STAFF_DISPLAY_NAMES[username],
                 resident=person,
             )
@@ -900,13 +905,34 @@ def delete_demo(*, stdout: Writer | None = None) -> bool:
 
 
 def sign_in_rows() -> list[tuple[str, str, str, str, str]]:
-    """(username, password, role, where, display name) of each demo sign-in."""
+    """(username, password, role, where, display name) of each demo sign-in; for a role held
+    at a household, ``where`` names the building, building group and room."""
+    usernames = [u for u, _r, _w in DEMO_USERS]
     names = dict(
-        User.objects.filter(username__in=[u for u, _r, _w in DEMO_USERS]).values_list(
-            "username", "display_name"
-        )
+        User.objects.filter(username__in=usernames).values_list("username", "display_name")
     )
-    return [
-        (username, DEMO_PASSWORD, f"{Role(role).label} ({role})", where, names.get(username, ""))
-        for username, role, where in DEMO_USERS
-    ]
+    households = {
+        a.user.username: a.place
+        for a in RoleAssignment.objects.filter(
+            user__username__in=usernames, place__kind=PlaceKind.HOUSEHOLD
+        ).select_related("user", "place")
+    }
+    rows = []
+    for username, role, where in DEMO_USERS:
+        household = households.get(username)
+        if household is not None:
+            # building, building group and household: the last three steps of the path
+            paths = [household.path[:i] for i in (-2 * Place.steplen, -Place.steplen)]
+            above = dict(Place.objects.filter(path__in=paths).values_list("path", "name"))
+            room = "".join(above.get(p, "") for p in paths) + household.name
+            where = f"{where}: {room}"
+        rows.append(
+            (
+                username,
+                DEMO_PASSWORD,
+                f"{Role(role).label} ({role})",
+                where,
+                names.get(username, ""),
+            )
+        )
+    return rows

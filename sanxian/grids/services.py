@@ -47,8 +47,8 @@ def appoint_team_member(
     if current is not None:
         if current.resident_id == resident.pk:
             return current
-        if starts_on < current.starts_on:
-            raise DomainError(_("A new term cannot start before the current one."))
+        if starts_on <= current.starts_on:
+            raise DomainError(_("A new term must start after the current one began."))
         current.ends_on = starts_on
         current.save(update_fields=["ends_on"])
     return GridTeamTerm.objects.create(grid=grid, role=role, resident=resident, starts_on=starts_on)

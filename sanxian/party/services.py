@@ -56,6 +56,11 @@ def create_party_org(
     if kind == PartyOrgKind.GROUP:
         if grid is None:
             raise DomainError(_("A party group serves a grid."))
+        if parent.place_id != grid.block_id:
+            raise DomainError(
+                _("The party group of %(grid)s belongs under the branch of its block.")
+                % {"grid": grid.name}
+            )
         scope_path = grid.path
     else:
         if place is None or place.kind != SERVES[kind]:

@@ -8,8 +8,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from sanxian.party.models import PartyMember, PartyOrg
 from sanxian.places.errors import DomainError
-from sanxian.places.models import CHILD_KIND, OwnersCommittee, Place, PlaceKind, Resident
+from sanxian.places.models import (
+    CHILD_KIND,
+    KIND_DEPTH,
+    OwnersCommittee,
+    Place,
+    PlaceKind,
+    Resident,
+)
+from sanxian.places.paths import STEP_LENGTH
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -88,10 +97,19 @@ def move_resident(*, resident: Resident, household: Place) -> Resident:
     resident.household = household
     resident.path = household.path
     resident.save(update_fields=["household", "path"])
-    member = getattr(resident, "party_member", None)
+    member = PartyMember.objects.filter(resident=resident).first()
     if member is not None:
+        # 属地化: a member belongs to the party group of the grid they live in.
+        group_place = Place.objects.filter(
+            path__in=[household.path[: KIND_DEPTH[PlaceKind.BUILDING_GROUP] * STEP_LENGTH]]
+        ).first()
         member.path = household.path
-        member.save(update_fields=["path"])
+        member.group = (
+            PartyOrg.objects.filter(grid_id=group_place.grid_id).first()
+            if group_place is not None and group_place.grid_id is not None
+            else None
+        )
+        member.save(update_fields=["path", "group"])
     return resident
 
 

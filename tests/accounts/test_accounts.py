@@ -64,6 +64,13 @@ def test_role_rules(world: World) -> None:
             starts_on=date(2024, 2, 1),
             ends_on=date(2024, 1, 1),
         )
+    with pytest.raises(DomainError):  # a secretary is held at a neighborhood, not a household
+        assign_role(
+            user=user,
+            role=Role.NEIGHBORHOOD_SECRETARY,
+            place=world.household,
+            starts_on=date(2024, 1, 1),
+        )
     assert not RoleAssignment.objects.filter(user=user).exists()
 
 

@@ -330,3 +330,16 @@ def test_loading_again_changes_nothing_and_reset_reloads_the_same_data(
     assert demo_counts() == before
     again = list(Resident.objects.order_by("path", "name").values_list("path", "name"))
     assert again == names  # deterministic: the same people in the same rooms
+
+
+@pytest.mark.django_db
+def test_the_structure_check_finds_exactly_the_planted_gaps(demo: Place) -> None:
+    from sanxian.party.structure import check_structure
+
+    gaps = check_structure(demo)
+    assert sorted(g.code for g in gaps) == ["building_group_without_grid", "grid_role_vacant"]
+    by_code = {g.code: g for g in gaps}
+    loose_stairwell, next_door = PLANTED_GAPS["ungrouped_building_group"]
+    assert loose_stairwell in by_code["building_group_without_grid"].subject
+    assert next_door in by_code["building_group_without_grid"].fix
+    assert PLANTED_GAPS["missing_owner_representative"][0] in by_code["grid_role_vacant"].subject

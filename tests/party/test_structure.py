@@ -17,7 +17,7 @@ from sanxian.accounts.models import Role, User
 from sanxian.accounts.services import assign_role, create_user
 from sanxian.grids.models import GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, create_grid, end_team_term
-from sanxian.party.models import MemberCategory, PartyMember, PartyOrgKind
+from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
 from sanxian.party.selectors import get_structure_node_for_user
 from sanxian.party.services import (
     assign_member_to_group,
@@ -201,12 +201,15 @@ def test_party_group_under_another_branch(tree: Tree) -> None:
     block2 = tree.hood.blocks["第二块区"]
     grid = create_grid(block=block2, number=2, name="2号网格")
     add_building(tree.hood, block="第二块区", building="9号楼", groups=["1单元"], grid=grid)
-    create_party_org(
-        parent=tree.hood.branches["第一块区"],
+    group = create_party_org(
+        parent=tree.hood.branches["第二块区"],
         kind=PartyOrgKind.GROUP,
         name="第二块区2号网格党小组",
         grid=grid,
     )
+    # The service refuses a wrong parent; a later re-organisation can still leave one.
+    wrong = PartyOrg.objects.get(pk=tree.hood.branches["第一块区"].pk)
+    PartyOrg.objects.move(group, wrong, "last-child")
     gaps = [g for g in check_structure(fresh(tree.hood.place)) if g.code != "grid_role_vacant"]
     gap = only(gaps, "party_group_under_wrong_branch")
     assert gap.severity == "warning"

@@ -71,7 +71,10 @@ def test_moving_a_resident_moves_their_scope_path(world: World) -> None:
     move_resident(resident=leader, household=world.south_household)
     leader.refresh_from_db()
     assert leader.path == world.south_household.path
-    assert leader.party_member.path == world.south_household.path
+    member = leader.party_member
+    assert member.path == world.south_household.path
+    # 属地化: the member now belongs to the party group of the grid they moved into.
+    assert member.group is not None and member.group.grid_id == world.south_grid.pk
 
 
 @pytest.mark.django_db
@@ -128,3 +131,16 @@ def test_grid_never_crosses_a_block(world: World) -> None:
         attach_building_group(grid=world.grid, building_group=south_bg)
     south_bg.refresh_from_db()
     assert south_bg.grid_id == world.south_grid.pk
+
+
+@pytest.mark.django_db
+def test_party_group_goes_under_the_branch_of_its_block(world: World) -> None:
+    from sanxian.grids.services import create_grid
+    from sanxian.party.models import PartyOrg, PartyOrgKind
+    from sanxian.party.services import create_party_org
+
+    south_branch = PartyOrg.objects.get(kind=PartyOrgKind.BRANCH, place=world.south_block)
+    grid = create_grid(block=world.block, number=9)
+    with pytest.raises(DomainError):
+        create_party_org(parent=south_branch, kind=PartyOrgKind.GROUP, name="错挂", grid=grid)
+    assert not PartyOrg.objects.filter(grid=grid).exists()
