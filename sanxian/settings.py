@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "sanxian.places",
     "sanxian.grids",
     "sanxian.party",
+    "sanxian.workdays",
+    "sanxian.meetings",
+    "sanxian.issues",
+    "sanxian.appeals",
     "sanxian.demo",
 ]
 
@@ -114,7 +118,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            # Tests use a real file (WAL, IMMEDIATE transactions, separate connections per
+            # thread) rather than a shared in-memory database.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or str(BASE_DIR / ".test.sqlite3")},
         }
     }
 
@@ -161,6 +167,15 @@ FORMAT_MODULE_PATH = ["sanxian.formats"]
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "sanxian" / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Uploaded files (photos of appeals and actions) -------------------------------------
+# Served only through views that check the user's scope, never as public static files.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Photos: at most this many bytes each, checked by content (Pillow), not by file name.
+SANXIAN_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 # --- Security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

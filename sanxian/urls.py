@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("sanxian.places.urls")),
     path("", include("sanxian.grids.urls")),
     path("", include("sanxian.party.urls")),
+    path("", include("sanxian.issues.urls")),
+    path("", include("sanxian.appeals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
