@@ -162,3 +162,22 @@ def test_admin_site_is_for_superusers_only(login, world: World) -> None:
     admin_user.is_superuser = True
     admin_user.save(update_fields=["is_superuser"])
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_superuser_admin_pages_open(login, world: World) -> None:
+    user = world.users["admin"]
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    client = login("admin")
+    for url in (
+        "/admin/places/place/",
+        f"/admin/places/place/{world.north.pk}/change/",
+        "/admin/places/resident/",
+        "/admin/party/partyorg/",
+        "/admin/party/partymember/",
+        "/admin/grids/grid/",
+        "/admin/grids/gridteamterm/",
+        f"/admin/accounts/user/{user.pk}/change/",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from sanxian.accounts.models import RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    raw_id_fields = ("place", "grid")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "display_name", "is_active", "is_superuser")
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("三先", {"fields": ("display_name", "resident")}),
+    )
+    raw_id_fields = ("resident",)
+    inlines = (RoleAssignmentInline,)
