@@ -484,89 +484,76 @@ class _Check:
             )
 
     def check_general_branches(self) -> None:
-        for hood in self.places_of_kind(PlaceKind.NEIGHBORHOOD):
-            label = self.label(hood.path)
-            found = self.orgs_by_place.get((PartyOrgKind.GENERAL_BRANCH, hood.id), [])
-            committee = self.only_org(
-                PartyOrgKind.WORKING_COMMITTEE, self.places.get(_parent_path(hood.path))
-            )
-            if not found:
-                if committee is not None:
-                    fix = _("Create a general party branch for %(name)s under %(committee)s.") % {
-                        "name": label,
-                        "committee": committee.name,
-                    }
-                else:
-                    fix = _("Create a general party branch for %(name)s.") % {"name": label}
-                self.add(
-                    "neighborhood_without_general_branch",
-                    label,
-                    _("%(name)s has no general party branch.") % {"name": label},
-                    fix,
-                    place_id=hood.id,
-                )
-            elif len(found) > 1:
-                names = _names(o.name for o in found)
-                self.add(
-                    "neighborhood_with_several_general_branches",
-                    label,
-                    _("%(name)s has %(count)d general party branches: %(names)s.")
-                    % {"name": label, "count": len(found), "names": names},
-                    _("Merge %(names)s into one general party branch.") % {"names": names},
-                    place_id=hood.id,
-                )
-            elif committee is not None and _parent_path(found[0].path) != committee.path:
-                self.add(
-                    "general_branch_under_wrong_committee",
-                    label,
-                    _("%(org)s is not under %(committee)s.")
-                    % {"org": found[0].name, "committee": committee.name},
-                    _("Move %(org)s under %(committee)s.")
-                    % {"org": found[0].name, "committee": committee.name},
-                    place_id=hood.id,
-                )
+        self.check_one_org_per_place(
+            PlaceKind.NEIGHBORHOOD,
+            PartyOrgKind.GENERAL_BRANCH,
+            PartyOrgKind.WORKING_COMMITTEE,
+            _OrgTexts(
+                missing="neighborhood_without_general_branch",
+                several="neighborhood_with_several_general_branches",
+                misplaced="general_branch_under_wrong_committee",
+                create_under=_("Create a general party branch for %(name)s under %(parent)s."),
+                create=_("Create a general party branch for %(name)s."),
+                none=_("%(name)s has no general party branch."),
+                count=_("%(name)s has %(count)d general party branches: %(names)s."),
+                merge=_("Merge %(names)s into one general party branch."),
+                not_under=_("%(org)s is not under %(parent)s."),
+                move=_("Move %(org)s under %(parent)s."),
+            ),
+        )
 
     def check_branches(self) -> None:
-        for block in self.places_of_kind(PlaceKind.BLOCK):
-            label = self.label(block.path)
-            found = self.orgs_by_place.get((PartyOrgKind.BRANCH, block.id), [])
-            general = self.only_org(
-                PartyOrgKind.GENERAL_BRANCH, self.places.get(_parent_path(block.path))
-            )
+        self.check_one_org_per_place(
+            PlaceKind.BLOCK,
+            PartyOrgKind.BRANCH,
+            PartyOrgKind.GENERAL_BRANCH,
+            _OrgTexts(
+                missing="block_without_branch",
+                several="block_with_several_branches",
+                misplaced="branch_under_wrong_general_branch",
+                create_under=_("Create a party branch for %(name)s under %(parent)s."),
+                create=_("Create a party branch for %(name)s."),
+                none=_("%(name)s has no party branch."),
+                count=_("%(name)s has %(count)d party branches: %(names)s."),
+                merge=_("Merge %(names)s into one party branch."),
+                not_under=_("%(org)s is not under %(parent)s."),
+                move=_("Move %(org)s under %(parent)s."),
+            ),
+        )
+
+    def check_one_org_per_place(
+        self, place_kind: str, org_kind: str, parent_kind: str, texts: _OrgTexts
+    ) -> None:
+        """Each place of ``place_kind`` has exactly one organisation of ``org_kind``, placed
+        under the organisation (``parent_kind``) of the parent place."""
+        for place in self.places_of_kind(place_kind):
+            label = self.label(place.path)
+            found = self.orgs_by_place.get((org_kind, place.id), [])
+            parent = self.only_org(parent_kind, self.places.get(_parent_path(place.path)))
             if not found:
-                if general is not None:
-                    fix = _("Create a party branch for %(name)s under %(parent)s.") % {
-                        "name": label,
-                        "parent": general.name,
-                    }
-                else:
-                    fix = _("Create a party branch for %(name)s.") % {"name": label}
-                self.add(
-                    "block_without_branch",
-                    label,
-                    _("%(name)s has no party branch.") % {"name": label},
-                    fix,
-                    place_id=block.id,
+                fix = (
+                    texts.create_under % {"name": label, "parent": parent.name}
+                    if parent is not None
+                    else texts.create % {"name": label}
                 )
+                self.add(texts.missing, label, texts.none % {"name": label}, fix, place_id=place.id)
             elif len(found) > 1:
                 names = _names(o.name for o in found)
                 self.add(
-                    "block_with_several_branches",
+                    texts.several,
                     label,
-                    _("%(name)s has %(count)d party branches: %(names)s.")
-                    % {"name": label, "count": len(found), "names": names},
-                    _("Merge %(names)s into one party branch.") % {"names": names},
-                    place_id=block.id,
+                    texts.count % {"name": label, "count": len(found), "names": names},
+                    texts.merge % {"names": names},
+                    place_id=place.id,
                 )
-            elif general is not None and _parent_path(found[0].path) != general.path:
+            elif parent is not None and _parent_path(found[0].path) != parent.path:
+                names_of = {"org": found[0].name, "parent": parent.name}
                 self.add(
-                    "branch_under_wrong_general_branch",
+                    texts.misplaced,
                     label,
-                    _("%(org)s is not under %(parent)s.")
-                    % {"org": found[0].name, "parent": general.name},
-                    _("Move %(org)s under %(parent)s.")
-                    % {"org": found[0].name, "parent": general.name},
-                    place_id=block.id,
+                    texts.not_under % names_of,
+                    texts.move % names_of,
+                    place_id=place.id,
                 )
 
     def next_door(self, bg: _Place, exclude: int | None = None) -> tuple[_Grid | None, str]:
@@ -981,6 +968,22 @@ class _Check:
             fix,
             member_id=member.id,
         )
+
+
+@dataclass(frozen=True)
+class _OrgTexts:
+    """Gap codes and translated sentences for one level of the party tree."""
+
+    missing: str
+    several: str
+    misplaced: str
+    create_under: str
+    create: str
+    none: str
+    count: str
+    merge: str
+    not_under: str
+    move: str
 
 
 def check_structure(node: Place) -> list[Gap]:
