@@ -29,12 +29,14 @@ messages: $(VENV)/.installed
 
 demo: setup
 	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py seed_holidays
 	$(BIN)/python manage.py load_demo
 
 run: demo
-	@echo "Task worker starting; serving at http://$(HOST):$(PORT)/"
+	@echo "Task worker and scheduler starting; serving at http://$(HOST):$(PORT)/"
 	@DJANGO_DEBUG=1 $(BIN)/python manage.py db_worker --queue-name default --no-reload & WORKER=$$!; \
-	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py run_scheduler & SCHEDULER=$$!; \
+	trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: $(VENV)/.installed

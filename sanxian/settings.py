@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sanxian.meetings",
     "sanxian.issues",
     "sanxian.appeals",
+    "sanxian.periodic",
     "sanxian.demo",
 ]
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from sanxian.accounts.models import GRID_ROLES, Role, RoleAssignment
 from sanxian.accounts.scope import Scope
+from sanxian.appeals.models import OPEN_STATES, Appeal
+from sanxian.appeals.selectors import open_overdue_q
 from sanxian.grids.models import Grid, GridTeamTerm
+from sanxian.issues.models import Issue, IssueState
 from sanxian.party.structure import check_structure
 from sanxian.places.models import Place
+from sanxian.places.paths import subtree_q
 from sanxian.places.selectors import place_totals
 
 
@@ -20,6 +27,7 @@ class HomeCard:
     totals: dict[str, int] = field(default_factory=dict)
     gap_count: int | None = None
     team: list[GridTeamTerm] = field(default_factory=list)
+    work: dict[str, int] = field(default_factory=dict)
 
 
 PLACE_STAFF_ROLES = {
@@ -38,6 +46,7 @@ def home_cards(scope: Scope) -> list[HomeCard]:
         if a.role in PLACE_STAFF_ROLES and a.place is not None:
             card.totals = place_totals(a.place, with_party=scope.is_party)
             card.gap_count = len(check_structure(a.place))
+            card.work = open_work(a.place.path)
         elif a.role in GRID_ROLES and a.grid is not None:
             card.team = _current_team(a.grid)
         elif a.role in (Role.RESIDENT, Role.PARTY_MEMBER) and a.place is not None:
@@ -47,6 +56,24 @@ def home_cards(scope: Scope) -> list[HomeCard]:
                 card.team = _current_team(grid)
         cards.append(card)
     return cards
+
+
+def open_work(path: str) -> dict[str, int]:
+    """Open appeals, overdue appeals and issues in progress under a place (two queries)."""
+    now = timezone.now()
+    under = subtree_q(path)
+    appeals = Appeal.objects.filter(under).aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=open_overdue_q(now)),
+    )
+    issues = Issue.objects.filter(under).aggregate(
+        active=Count("id", filter=~Q(state__in=[IssueState.DONE, IssueState.SHELVED])),
+    )
+    return {
+        "open_appeals": appeals["open"],
+        "overdue_appeals": appeals["overdue"],
+        "active_issues": issues["active"],
+    }
 
 
 def _current_team(grid: Grid) -> list[GridTeamTerm]:

@@ -27,6 +27,7 @@ from django.db.models import Count, ProtectedError, RestrictedError
 
 from sanxian.accounts.models import Role, RoleAssignment, User
 from sanxian.accounts.services import assign_role, create_user
+from sanxian.demo.cases import load_cases
 from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, attach_building_group, create_grid
 from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
@@ -819,6 +820,11 @@ def load_demo(*, stdout: Writer | None = None) -> bool:
         stdout.write(f"Loading the demo sub-district {SUBDISTRICT_NAME} ({DISTRICT_NAME}) …\n")
     with transaction.atomic():
         _Builder(stdout).build()
+        cases = load_cases()
+        if stdout is not None:
+            stdout.write(
+                f"  the three firsts: {cases['issues']} issues; {cases['appeals']} appeals\n"
+            )
     if stdout is not None:
         counts = demo_counts()
         stdout.write(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -99,15 +100,27 @@ def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
     ]
 
 
+def _count_subquery(qs: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery (grouped by a constant)."""
+    return Subquery(
+        qs.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def place_totals(place: Place, *, with_party: bool) -> dict[str, int]:
+    """Households, residents (and party members) under a place, in one query."""
     under = subtree_q(place.path)
-    totals = {
-        "households": Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD).count(),
-        "residents": Resident.objects.filter(under).count(),
+    counts = {
+        "households": _count_subquery(Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD)),
+        "residents": _count_subquery(Resident.objects.filter(under)),
     }
     if with_party:
-        totals["party_members"] = PartyMember.objects.filter(under).count()
-    return totals
+        counts["party_members"] = _count_subquery(PartyMember.objects.filter(under))
+    # Prefixed names: "residents" is also a reverse relation of Place.
+    aliased = {f"n_{key}": value for key, value in counts.items()}
+    row = Place.objects.filter(pk=place.pk).order_by().annotate(**aliased).values(*aliased).get()
+    return {key: int(row[f"n_{key}"] or 0) for key in counts}
 
 
 def totals_from_children(children: list[ChildRow], *, with_party: bool) -> dict[str, int]:

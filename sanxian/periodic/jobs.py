@@ -1,0 +1,27 @@
+"""The periodic jobs: which task runs how often.
+
+The task worker (``db_worker``) runs tasks; the scheduler (``run_scheduler``) only enqueues
+each job when its interval has passed. Every job's task is idempotent, so a job enqueued
+twice (two schedulers, a restart) has the effect of one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task_path: str  # dotted path of a django-tasks Task
+    every: timedelta
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        name="escalate_overdue_appeals",
+        task_path="sanxian.appeals.tasks.escalate_overdue_appeals",
+        every=timedelta(hours=1),
+    ),
+)
