@@ -343,3 +343,62 @@ def test_the_structure_check_finds_exactly_the_planted_gaps(demo: Place) -> None
     assert loose_stairwell in by_code["building_group_without_grid"].subject
     assert next_door in by_code["building_group_without_grid"].fix
     assert PLANTED_GAPS["missing_owner_representative"][0] in by_code["grid_role_vacant"].subject
+
+
+@pytest.mark.django_db
+def test_jiale_corridor_case_passes_every_stage_party_first(demo: Place) -> None:
+    from sanxian.issues.models import ActionRecord, Issue, IssueEvent, IssueState
+
+    issue = Issue.objects.get(title="嘉乐公寓楼道堆物整治")
+    assert issue.state == IssueState.DONE
+    states = list(
+        IssueEvent.objects.filter(issue=issue)
+        .order_by("at", "id")
+        .values_list("to_state", flat=True)
+    )
+    assert states == ["collected", "think", "deliberate", "act", "done"]
+    times = list(IssueEvent.objects.filter(issue=issue).order_by("id").values_list("at", flat=True))
+    assert times == sorted(times)
+    actions = ActionRecord.objects.filter(issue=issue)
+    first_party = actions.filter(is_party_member=True).order_by("acted_at").first()
+    first_resident = actions.filter(is_party_member=False).order_by("acted_at").first()
+    assert first_party is not None and first_resident is not None
+    assert first_party.acted_at < first_resident.acted_at
+    assert actions.filter(is_party_member=False).count() >= 10
+
+
+@pytest.mark.django_db
+def test_east_gate_case_was_escalated_then_done(demo: Place) -> None:
+    from sanxian.issues.models import Issue, IssueEvent, IssueState
+
+    issue = Issue.objects.get(title="地铁12号线施工封闭东大门")
+    assert issue.state == IssueState.DONE
+    states = list(
+        IssueEvent.objects.filter(issue=issue).order_by("id").values_list("to_state", flat=True)
+    )
+    assert "escalated" in states
+    assert states[-1] == "done"
+
+
+@pytest.mark.django_db
+def test_six_months_of_appeals_give_meaningful_rates(demo: Place) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sanxian.appeals.models import Appeal
+    from sanxian.appeals.selectors import appeal_rates
+
+    appeals = Appeal.objects.all()
+    assert 90 <= appeals.count() <= 120
+    oldest = appeals.order_by("created_at").first()
+    assert oldest is not None
+    assert oldest.created_at < timezone.now() - timedelta(days=150)
+    assert appeals.filter(state="merged").count() >= 3
+    today = timezone.localdate()
+    for name in ("肇清居民区", JIANGNAN):
+        rates = appeal_rates(neighborhood(name), today - timedelta(days=183), today)
+        assert set(rates) == {"response", "resolution", "satisfaction", "on_time"}
+        for key, rate in rates.items():
+            assert isinstance(rate["denominator"], int) and rate["denominator"] > 0, (name, key)
+            assert rate["rate"] is not None and 0 < float(str(rate["rate"])) <= 1, (name, key)
