@@ -181,3 +181,18 @@ def test_superuser_admin_pages_open(login, world: World) -> None:
         f"/admin/accounts/user/{user.pk}/change/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_link_on_the_home_page_opens(login, world: World, persona: str) -> None:
+    """No persona is offered a link that answers 404."""
+    import re
+
+    client = login(persona)
+    home = client.get(reverse("accounts:home")).content.decode()
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)"', home))
+    assert links
+    broken = {url: client.get(url).status_code for url in links}
+    broken = {url: status for url, status in broken.items() if status != 200}
+    assert not broken, broken

@@ -28,6 +28,7 @@ class HomeCard:
     gap_count: int | None = None
     team: list[GridTeamTerm] = field(default_factory=list)
     work: dict[str, int] = field(default_factory=dict)
+    grid_page: bool = False  # whether the user may open the grid's page
 
 
 PLACE_STAFF_ROLES = {
@@ -54,6 +55,8 @@ def home_cards(scope: Scope) -> list[HomeCard]:
             card.grid = grid
             if grid is not None:
                 card.team = _current_team(grid)
+        if card.grid is not None:
+            card.grid_page = scope.sees_grid(card.grid.pk, card.grid.path)
         cards.append(card)
     return cards
 
