@@ -1,0 +1,52 @@
+"""Walk the links each persona is offered: none may answer 404 or fail."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+import pytest
+from django.urls import reverse
+
+from sanxian.appeals.models import AppealCategory
+from sanxian.appeals.services import file_appeal
+from sanxian.issues.models import IssueSource
+from sanxian.issues.services import create_issue
+from tests.world import World
+
+LINK = re.compile(r'<a [^>]*href="(/[^"#?]*(?:\?[^"#]*)?)"')
+SKIP = ("/static/", "/media/", "/accounts/logout/", "/i18n/", "/admin/")
+PERSONAS = ["admin", "secretary", "social_worker", "group_leader", "party_member", "resident"]
+LIMIT = 80
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_offered_link_opens(login, world: World, persona: str) -> None:
+    create_issue(place=world.building_group, title="楼道堆物", source=IssueSource.STAFF, actor=None)
+    category = AppealCategory.objects.order_by("id").first()
+    assert category is not None
+    file_appeal(
+        category=category,
+        text="楼道灯坏了",
+        place=world.household,
+        resident=world.resident,
+        filed_by=world.users["resident"],
+    )
+    client = login(persona)
+    seen: set[str] = set()
+    queue = deque([reverse("accounts:home")])
+    broken: dict[str, int] = {}
+    while queue and len(seen) < LIMIT:
+        url = queue.popleft()
+        if url in seen or url.startswith(SKIP):
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200:
+            broken[url] = response.status_code
+            continue
+        if "text/html" in response.get("Content-Type", ""):
+            queue.extend(LINK.findall(response.content.decode().replace("&amp;", "&")))
+    assert not broken, f"{persona}: {broken}"
+    assert len(seen) > 3
