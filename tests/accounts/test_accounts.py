@@ -89,3 +89,16 @@ def test_auditor_sees_no_territory(world: World) -> None:
     scope = compute_scope(world.users["auditor"])
     assert scope.is_empty
     assert not scope.is_party
+
+
+@pytest.mark.django_db
+def test_chinese_even_for_an_english_browser_until_english_is_chosen(client, world: World) -> None:
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in page.content.decode()
+    assert page["Content-Language"] == "zh-hans"
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "Sign in" in page.content.decode()
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    page = client.get(reverse("accounts:login"))
+    assert "Sign in" in page.content.decode()  # an unknown choice changes nothing
