@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("sanxian.party.urls")),
     path("", include("sanxian.issues.urls")),
     path("", include("sanxian.appeals.urls")),
+    path("", include("sanxian.meetings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -24,4 +24,9 @@ JOBS: tuple[Job, ...] = (
         task_path="sanxian.appeals.tasks.escalate_overdue_appeals",
         every=timedelta(hours=1),
     ),
+    Job(
+        name="generate_cycle_meetings",
+        task_path="sanxian.meetings.tasks.generate_cycle_meetings",
+        every=timedelta(days=1),
+    ),
 )

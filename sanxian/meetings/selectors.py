@@ -1,0 +1,237 @@
+"""Reads of meetings, scoped to the user.
+
+Who sees a meeting: staff and party roles whose scope covers its neighborhood; party
+roles living in the neighborhood; and invitees (their own resident invited). The 15th
+(party deliberation) and its minutes are for party roles only. Everyone else gets 404, so
+nothing can be probed by guessing ids. Who writes (agenda, attendance, minutes, decisions,
+votes, the QR code): staff whose scope covers the neighborhood (party roles too for the 15th).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from sanxian.accounts.scope import Scope, get_scope
+from sanxian.meetings.models import (
+    PARTY_ONLY_KINDS,
+    AgendaItem,
+    Invitation,
+    InviteeGroup,
+    Meeting,
+    MeetingDecision,
+    MeetingReminder,
+    MeetingVote,
+)
+from sanxian.meetings.services import invite, neighborhood_issues, refresh_agenda
+from sanxian.places.paths import ancestor_paths
+
+MAX_LIST = 60
+MAX_REMINDERS = 10
+
+
+def _own_member_path(user) -> str:
+    from sanxian.issues.selectors import own_party_member
+
+    member = own_party_member(user)
+    return member.path if member is not None else ""
+
+
+def visible_q(user, scope: Scope) -> Q:
+    """Meetings the user may open (in one filter)."""
+    if not (scope.is_staff or scope.is_party):
+        q = Q(pk__in=[])
+    else:
+        q = scope.q()
+        if scope.is_party:
+            home = _own_member_path(user)
+            if home:
+                q |= Q(path__in=ancestor_paths(home))
+    if user.is_authenticated and user.resident_id is not None:
+        q |= Q(invitations__resident_id=user.resident_id)
+    if not scope.is_party:
+        q &= ~Q(kind__in=list(PARTY_ONLY_KINDS))
+    return q
+
+
+def can_write(scope: Scope, meeting: Meeting) -> bool:
+    if meeting.party_only and not scope.is_party:
+        return False
+    return scope.is_staff and scope.covers(meeting.path)
+
+
+def get_meeting_for_user(user, pk: int, *, write: bool = False) -> Meeting:
+    """The meeting if the user may see it (``write``: change it), else 404."""
+    scope = get_scope(user)
+    meeting = Meeting.objects.select_related("place").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    if meeting.party_only and not scope.is_party:
+        raise Http404
+    if write:
+        if not can_write(scope, meeting):
+            raise Http404
+        return meeting
+    if (scope.is_staff or scope.is_party) and scope.covers(meeting.path):
+        return meeting
+    if scope.is_party:
+        home = _own_member_path(user)
+        if home and home.startswith(meeting.path):
+            return meeting
+    if (
+        user.resident_id is not None
+        and Invitation.objects.filter(meeting=meeting, resident_id=user.resident_id).exists()
+    ):
+        return meeting
+    raise Http404
+
+
+# --- List -------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthGroup:
+    month: date
+    meetings: list[Meeting]
+
+
+@dataclass
+class MeetingList:
+    upcoming: list[MonthGroup]
+    past: list[MonthGroup]
+    reminders: list[MeetingReminder]
+
+
+def _by_month(meetings: list[Meeting]) -> list[MonthGroup]:
+    groups: dict[date, list[Meeting]] = {}
+    for m in meetings:
+        day = timezone.localtime(m.starts_at).date().replace(day=1)
+        groups.setdefault(day, []).append(m)
+    return [MonthGroup(k, v) for k, v in groups.items()]
+
+
+def meeting_list(user) -> MeetingList:
+    scope = get_scope(user)
+    now = timezone.now()
+    base: QuerySet[Meeting] = (
+        Meeting.objects.filter(visible_q(user, scope)).select_related("place").distinct()
+    )
+    upcoming = list(base.filter(starts_at__gte=now).order_by("starts_at", "id")[:MAX_LIST])
+    past = list(base.filter(starts_at__lt=now).order_by("-starts_at", "-id")[:MAX_LIST])
+    reminders = list(
+        MeetingReminder.objects.filter(user=user, meeting__starts_at__gte=now)
+        .select_related("meeting", "meeting__place")
+        .order_by("meeting__starts_at")[:MAX_REMINDERS]
+    )
+    if not scope.is_party:
+        reminders = [r for r in reminders if not r.meeting.party_only]
+    return MeetingList(upcoming=_by_month(upcoming), past=_by_month(past), reminders=reminders)
+
+
+# --- Detail -----------------------------------------------------------------------------
+
+
+@dataclass
+class RoleRate:
+    role: str
+    label: str
+    invited: int
+    attended: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.attended / self.invited) if self.invited else 0
+
+
+@dataclass
+class MeetingPage:
+    meeting: Meeting
+    can_write: bool
+    agenda: list[AgendaItem]
+    invitations: list[Invitation]
+    decisions: list[MeetingDecision]
+    votes: list[MeetingVote]
+    issues: list = field(default_factory=list)  # choices for decisions
+
+    @property
+    def invited(self) -> int:
+        return len(self.invitations)
+
+    @property
+    def attended(self) -> int:
+        return sum(1 for i in self.invitations if i.attended)
+
+    @property
+    def attendance_percent(self) -> int:
+        return round(100 * self.attended / self.invited) if self.invited else 0
+
+    @property
+    def quorum_needed(self) -> int:
+        q = self.meeting.quorum_percent * self.invited
+        return -(-q // 100)  # ceiling
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.invited > 0 and self.attended >= self.quorum_needed
+
+    @property
+    def by_role(self) -> list[RoleRate]:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for inv in self.invitations:
+            counts[inv.role][0] += 1
+            counts[inv.role][1] += int(inv.attended)
+        return [
+            RoleRate(role, str(InviteeGroup(role).label), n, a)
+            for role, (n, a) in sorted(counts.items())
+        ]
+
+    @property
+    def party_invitees(self) -> list[Invitation]:
+        return [i for i in self.invitations if i.party_member_id is not None]
+
+
+def agenda_items(meeting: Meeting) -> list[AgendaItem]:
+    return list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("issue", "appeal")
+        .order_by("position", "id")
+    )
+
+
+def meeting_page(user, meeting: Meeting) -> MeetingPage:
+    """What the detail page shows; before the meeting, the automatic agenda is refreshed
+    and, if nobody is invited yet, the rule's invitees are invited first."""
+    scope = get_scope(user)
+    writer = can_write(scope, meeting)
+    before = meeting.starts_at > timezone.now()
+    items = agenda_items(meeting)
+    if before and refresh_agenda(meeting=meeting, items=items):
+        items = agenda_items(meeting)
+    invitations = list(Invitation.objects.filter(meeting=meeting).order_by("role", "name", "id"))
+    if before and not invitations and invite(meeting=meeting):
+        invitations = list(
+            Invitation.objects.filter(meeting=meeting).order_by("role", "name", "id")
+        )
+    page = MeetingPage(
+        meeting=meeting,
+        can_write=writer,
+        agenda=items,
+        invitations=invitations,
+        decisions=list(MeetingDecision.objects.filter(meeting=meeting).select_related("issue")),
+        votes=list(MeetingVote.objects.filter(meeting=meeting).prefetch_related("ballots__member")),
+    )
+    if writer:
+        page.issues = meeting_page_issues(meeting)
+    return page
+
+
+def meeting_page_issues(meeting: Meeting) -> list:
+    """Open issues of the meeting's neighborhood: what a decision may concern."""
+    from sanxian.issues.services import OPEN_STATES
+
+    return neighborhood_issues(meeting, OPEN_STATES)

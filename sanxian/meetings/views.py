@@ -1,0 +1,248 @@
+"""Meeting pages: the list (with my reminders), the detail page (agenda, invitees and
+attendance, the QR code for staff, minutes, decisions, votes), the POST endpoints of staff
+(each: check access, validate, call one service, redirect back with a message) and the
+QR check-in page of residents."""
+
+from __future__ import annotations
+
+import io
+from typing import cast
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sanxian.accounts.models import User
+from sanxian.accounts.scope import get_scope
+from sanxian.issues.models import Issue, IssueState
+from sanxian.meetings import selectors, services
+from sanxian.meetings.forms import (
+    BALLOT_CHOICES,
+    AgendaItemForm,
+    CountsForm,
+    DecisionForm,
+    MinutesForm,
+    NamedVoteForm,
+)
+from sanxian.meetings.models import AgendaItem, Meeting
+from sanxian.places.errors import DomainError
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _back(meeting: Meeting, anchor: str = "") -> HttpResponse:
+    url = reverse("meetings:detail", args=[meeting.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _form_error(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "meetings/list.html", {"data": selectors.meeting_list(request.user)})
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    page = selectors.meeting_page(request.user, meeting)
+    context = {
+        "meeting": meeting,
+        "page": page,
+        "ballot_choices": BALLOT_CHOICES,
+        "decision_form": DecisionForm(issues=page.issues) if page.can_write else None,
+        "minutes_form": MinutesForm(
+            initial={
+                "chair": meeting.chair,
+                "recorder": meeting.recorder,
+                "minutes": meeting.minutes,
+            }
+        ),
+        "counts_form": CountsForm(),
+        "named_form": NamedVoteForm(),
+        "agenda_form": AgendaItemForm(),
+        "checkin_open": services.checkin_window(meeting)[0]
+        <= timezone.now()
+        <= services.checkin_window(meeting)[1],
+    }
+    return render(request, "meetings/detail.html", context)
+
+
+@login_required
+def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    url = request.build_absolute_uri(
+        reverse("meetings:checkin", args=[services.checkin_token(meeting)])
+    )
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        services.add_agenda_item(meeting=meeting, title=form.cleaned_data["title"])
+        messages.success(request, _("Agenda item added."))
+    else:
+        _form_error(request, form)
+    return _back(meeting, "agenda")
+
+
+@require_POST
+@login_required
+def agenda_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    item = AgendaItem.objects.filter(meeting=meeting, pk=item_pk).first()
+    if item is None:
+        raise Http404
+    action = request.POST.get("action", "")
+    if action in ("up", "down"):
+        services.move_agenda_item(item=item, up=action == "up")
+    elif action in ("drop", "restore"):
+        services.set_dropped(item=item, dropped=action == "drop")
+    else:
+        raise BadRequest
+    return _back(meeting, "agenda")
+
+
+@require_POST
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    try:
+        ids = [int(v) for v in request.POST.getlist("attended")]
+    except ValueError:
+        raise BadRequest from None
+    n = services.mark_attendance(meeting=meeting, attended_ids=ids)
+    messages.success(request, _("Attendance saved: %(n)d attended.") % {"n": n})
+    return _back(meeting, "attendance")
+
+
+@require_POST
+@login_required
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    form = MinutesForm(request.POST)
+    if form.is_valid():
+        services.record_minutes(meeting=meeting, **form.cleaned_data)
+        messages.success(request, _("Minutes saved."))
+    else:
+        _form_error(request, form)
+    return _back(meeting, "minutes")
+
+
+@require_POST
+@login_required
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    form = DecisionForm(request.POST, issues=selectors.meeting_page_issues(meeting))
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(meeting, "decisions")
+    issue_id, to = form.cleaned_data["issue"], form.cleaned_data["to"]
+    issue = Issue.objects.filter(pk=issue_id).first() if issue_id else None
+    if to == IssueState.DELIBERATE and not get_scope(request.user).is_party:
+        raise Http404  # the party consensus step is for party roles
+    try:
+        services.decide(
+            meeting=meeting,
+            text=form.cleaned_data["text"],
+            actor=_actor(request),
+            issue=issue,
+            to=to,
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return _back(meeting, "decisions")
+    if issue is not None and to:
+        messages.success(
+            request,
+            _("Decision recorded; the issue is now: %(state)s.") % {"state": IssueState(to).label},
+        )
+    else:
+        messages.success(request, _("Decision recorded."))
+    return _back(meeting, "decisions")
+
+
+@require_POST
+@login_required
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    try:
+        if meeting.party_only:
+            form = NamedVoteForm(request.POST)
+            if not form.is_valid():
+                _form_error(request, form)
+                return _back(meeting, "votes")
+            ballots: dict[int, str] = {}
+            for key in request.POST:
+                value = request.POST.get(key, "")
+                if key.startswith("ballot-") and value:
+                    try:
+                        ballots[int(key.removeprefix("ballot-"))] = value
+                    except ValueError:
+                        raise BadRequest from None
+            services.record_vote(
+                meeting=meeting,
+                question=form.cleaned_data["question"],
+                actor=_actor(request),
+                ballots=ballots,
+            )
+        else:
+            counts = CountsForm(request.POST)
+            if not counts.is_valid():
+                _form_error(request, counts)
+                return _back(meeting, "votes")
+            data = counts.cleaned_data
+            services.record_vote(
+                meeting=meeting,
+                question=data["question"],
+                actor=_actor(request),
+                counts=(data["votes_for"], data["votes_against"], data["votes_abstain"]),
+            )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return _back(meeting, "votes")
+    messages.success(request, _("Vote recorded."))
+    return _back(meeting, "votes")
+
+
+@login_required
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR code's target: a signed-in resident confirms they are at the meeting."""
+    context: dict[str, object] = {"token": token}
+    try:
+        meeting = services.meeting_for_token(token)
+    except DomainError as error:
+        context["error"] = str(error)
+        return render(request, "meetings/checkin.html", context, status=400)
+    context["meeting"] = meeting
+    if request.method == "POST":
+        try:
+            services.check_in(token=token, user=_actor(request))
+        except DomainError as error:
+            context["error"] = str(error)
+            return render(request, "meetings/checkin.html", context, status=400)
+        context["done"] = True
+    return render(request, "meetings/checkin.html", context)
