@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanxian.appeals.models import AppealCategory
 from sanxian.appeals.services import file_appeal
@@ -133,6 +133,7 @@ def test_invitations_by_role_attendance_and_quorum(world: World) -> None:
 
 
 def test_qr_checkin_window_and_forged_or_expired_tokens(world: World) -> None:
+    translation.activate("en")  # the messages are checked in English
     m = meeting(world, MeetingKind.COLLECTION, hours=0.25)
     services.invite(meeting=m)
     resident_user = world.users["resident"]

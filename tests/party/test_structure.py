@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.http import Http404
 from django.test import Client
@@ -413,14 +414,15 @@ def test_structure_page_lists_gaps_with_fixes(tree: Tree, client: Client) -> Non
     _user("secretary", Role.NEIGHBORHOOD_SECRETARY, tree.hood.place)
     client.login(username="secretary", password=PASSWORD)
     url = reverse("party:structure", args=[tree.hood.place.pk])
-    ok = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the user chose English
+    ok = client.get(url)
     assert ok.status_code == 200
     assert "No gaps" in ok.content.decode()
 
     building = tree.hood.buildings["第一块区/5号楼"]
     bg = create_place(parent=building, kind=PlaceKind.BUILDING_GROUP, name="3单元")
     create_grid(block=tree.hood.blocks["第一块区"], number=3, name="3号网格")
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(url).content.decode()
     assert 'class="gap gap-error"' in page and 'class="gap gap-warning"' in page
     assert "景泰 / 第一块区 / 5号楼 / 3单元" in page
     assert 'class="fix"' in page
