@@ -17,6 +17,7 @@ Model map (for exports built on top: Word minutes, iCalendar feed):
 - ``MeetingDecision``: one decision in the minutes; it may concern an issue.
 - ``MeetingVote`` (+ ``Ballot``): a vote; named ballots at party meetings, counts otherwise.
 - ``MeetingReminder``: the in-app reminder an invitee with an account got the day before.
+- ``CalendarToken``: the secret of a user's private iCalendar feed (rotated on request).
 """
 
 from __future__ import annotations
@@ -460,3 +461,25 @@ class MeetingReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} · {self.user}"
+
+
+class CalendarToken(models.Model):
+    """The secret in the address of a user's private iCalendar feed: calendar apps fetch
+    it without signing in. Created on request; resetting it replaces the secret, so the
+    old address stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self) -> str:
+        return str(self.user)

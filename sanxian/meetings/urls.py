@@ -15,4 +15,8 @@ urlpatterns = [
     path("meetings/<int:pk>/decisions/", views.decision, name="decision"),
     path("meetings/<int:pk>/votes/", views.vote, name="vote"),
     path("meetings/check-in/<str:token>/", views.checkin, name="checkin"),
+    path("meetings/<int:pk>/minutes.docx", views.minutes_docx, name="minutes_docx"),
+    path("meetings/calendar/<int:place_pk>.ics", views.ics_neighborhood, name="ics_neighborhood"),
+    path("meetings/calendar/private/<slug:token>.ics", views.ics_private, name="ics_private"),
+    path("meetings/calendar/token/", views.calendar_token_reset, name="calendar_token_reset"),
 ]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
 from sanxian.issues.models import Issue, IssueState
-from sanxian.meetings import selectors, services
+from sanxian.meetings import exports, selectors, services
 from sanxian.meetings.forms import (
     BALLOT_CHOICES,
     AgendaItemForm,
@@ -53,7 +53,11 @@ def _form_error(request: HttpRequest, form) -> None:
 
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "meetings/list.html", {"data": selectors.meeting_list(request.user)})
+    return render(
+        request,
+        "meetings/list.html",
+        {"data": selectors.meeting_list(request.user), "feeds": _feed_context(request)},
+    )
 
 
 @login_required
@@ -246,3 +250,89 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "meetings/checkin.html", context, status=400)
         context["done"] = True
     return render(request, "meetings/checkin.html", context)
+
+
+# --- Exports: Word minutes and iCalendar feeds ------------------------------------------
+
+
+def _feed_context(request: HttpRequest) -> dict[str, object]:
+    """The subscribe links of the list page (absolute: calendar apps fetch them)."""
+    links = exports.feed_links(request.user)
+    return {
+        "neighborhoods": [
+            (
+                place,
+                request.build_absolute_uri(reverse("meetings:ics_neighborhood", args=[place.pk])),
+            )
+            for place in links.neighborhoods
+        ],
+        "private_url": request.build_absolute_uri(
+            reverse("meetings:ics_private", args=[links.private_token])
+        )
+        if links.private_token
+        else "",
+    }
+
+
+@login_required
+def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    content = exports.minutes_docx(exports.minutes_data(meeting))
+    response = HttpResponse(content, content_type=exports.DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = exports.content_disposition(
+        exports.minutes_filename(meeting), f"meeting-{meeting.pk}-minutes.docx"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.ICS_CONTENT_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _detail_link(request: HttpRequest):
+    def link(meeting: Meeting) -> str:
+        return request.build_absolute_uri(reverse("meetings:detail", args=[meeting.pk]))
+
+    return link
+
+
+@login_required
+def ics_neighborhood(request: HttpRequest, place_pk: int) -> HttpResponse:
+    place = exports.get_feed_neighborhood(request.user, place_pk)
+    content = exports.calendar_ics(
+        exports.neighborhood_meetings(request.user, place),
+        name=_("%(place)s meetings") % {"place": place.name},
+        link=_detail_link(request),
+    )
+    return _ics_response(content, f"neighborhood-{place.pk}.ics")
+
+
+def ics_private(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: no sign-in, the secret token in the address is the key."""
+    user = exports.user_for_token(token)
+    content = exports.calendar_ics(
+        exports.private_meetings(user),
+        name=_("My meetings · %(user)s") % {"user": str(user)},
+        link=_detail_link(request),
+    )
+    response = _ics_response(content, "meetings.ics")
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+@login_required
+def calendar_token_reset(request: HttpRequest) -> HttpResponse:
+    """Create the private feed's address, or replace it (the old one stops working)."""
+    existed = exports.calendar_token(request.user) is not None
+    exports.rotate_calendar_token(request.user)
+    if existed:
+        messages.success(request, _("New private calendar address: the old one no longer works."))
+    else:
+        messages.success(request, _("Your private calendar address is ready."))
+    return redirect(reverse("meetings:list") + "#subscribe")
