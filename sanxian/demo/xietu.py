@@ -28,6 +28,7 @@ from django.db.models import Count, ProtectedError, RestrictedError
 from sanxian.accounts.models import Role, RoleAssignment, User
 from sanxian.accounts.services import assign_role, create_user
 from sanxian.demo.cases import load_cases
+from sanxian.demo.cycle import load_cycle
 from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, attach_building_group, create_grid
 from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
@@ -821,9 +822,12 @@ def load_demo(*, stdout: Writer | None = None) -> bool:
     with transaction.atomic():
         _Builder(stdout).build()
         cases = load_cases()
+        cycle = load_cycle()
         if stdout is not None:
             stdout.write(
-                f"  the three firsts: {cases['issues']} issues; {cases['appeals']} appeals\n"
+                f"  the three firsts: {cases['issues']} issues; {cases['appeals']} appeals; "
+                + ", ".join(f"{n} {what}" for what, n in cycle.items())
+                + "\n"
             )
     if stdout is not None:
         counts = demo_counts()

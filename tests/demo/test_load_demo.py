@@ -402,3 +402,105 @@ def test_six_months_of_appeals_give_meaningful_rates(demo: Place) -> None:
         for key, rate in rates.items():
             assert isinstance(rate["denominator"], int) and rate["denominator"] > 0, (name, key)
             assert rate["rate"] is not None and 0 < float(str(rate["rate"])) <= 1, (name, key)
+
+
+# --- The monthly cycle (sanxian.demo.cycle) ------------------------------------------------
+
+
+def _month(offset: int) -> tuple[int, int]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 + offset
+    return index // 12, index % 12 + 1
+
+
+@pytest.mark.django_db
+def test_six_past_months_of_the_cycle_in_jingtai_and_jiangnan(demo: Place) -> None:
+    from sanxian.meetings.models import Invitation, Meeting, MeetingKind
+
+    below_quorum = 0
+    for name in (JINGTAI, JIANGNAN):
+        hood = neighborhood(name)
+        for ago in range(1, 7):
+            year, month = _month(-ago)
+            meetings = Meeting.objects.filter(
+                place=hood, scheduled_for__year=year, scheduled_for__month=month
+            )
+            assert sorted(meetings.values_list("kind", flat=True)) == sorted(MeetingKind.values)
+            for meeting in meetings:
+                assert meeting.held and meeting.minutes.strip(), meeting
+                assert meeting.chair and meeting.recorder, meeting
+                assert meeting.agenda.exists(), meeting
+                invited = Invitation.objects.filter(meeting=meeting).count()
+                came = Invitation.objects.filter(meeting=meeting, attended=True).count()
+                assert invited > 0 and 0 < came <= invited, meeting
+                assert meeting.scheduled_for is not None
+                assert meeting.starts_at.date() >= meeting.scheduled_for  # next working day
+                if meeting.kind == MeetingKind.PARTY_DELIBERATION:
+                    assert 0.69 <= came / invited <= 0.96, meeting
+                if came * 100 < meeting.quorum_percent * invited:
+                    below_quorum += 1
+    assert below_quorum >= 2
+
+
+@pytest.mark.django_db
+def test_cycle_decisions_link_the_demo_issues_and_votes_are_taken(demo: Place) -> None:
+    from sanxian.issues.models import Issue, IssueEvent, IssueState
+    from sanxian.meetings.models import MeetingDecision, MeetingKind, MeetingVote
+
+    east_gate = Issue.objects.get(title="地铁12号线施工封闭东大门")
+    reports = MeetingDecision.objects.filter(
+        issue=east_gate, meeting__kind=MeetingKind.JOINT_CONSULTATION
+    )
+    assert reports.count() >= 3
+    assert east_gate.state == IssueState.DONE
+    assert Issue.objects.get(title="嘉乐公寓楼道堆物整治").state == IssueState.DONE
+
+    jingtai = neighborhood(JINGTAI)
+    own = Issue.objects.filter(subtree_q(jingtai.path), state=IssueState.THINK)
+    assert own.count() >= 2
+    for issue in own:
+        event = IssueEvent.objects.get(issue=issue, to_state=IssueState.THINK)
+        assert event.meeting is not None
+        assert event.meeting.kind == MeetingKind.PARTY_DELIBERATION
+        assert MeetingDecision.objects.filter(issue=issue, meeting=event.meeting).exists()
+
+    named = MeetingVote.objects.filter(named=True, meeting__kind=MeetingKind.PARTY_DELIBERATION)
+    assert named.count() >= 2
+    for vote in named:
+        assert vote.ballots.count() == vote.votes_for + vote.votes_against + vote.votes_abstain
+    assert MeetingVote.objects.filter(
+        named=False, meeting__kind=MeetingKind.JOINT_CONSULTATION, votes_for__gt=0
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_the_next_three_months_are_scheduled_with_agendas(demo: Place) -> None:
+    from django.utils import timezone
+
+    from sanxian.meetings.models import Meeting, MeetingKind
+
+    for hood in Place.objects.filter(subtree_q(demo.path), kind=PlaceKind.NEIGHBORHOOD):
+        for ahead in range(1, 4):
+            year, month = _month(ahead)
+            kinds = Meeting.objects.filter(
+                place=hood, scheduled_for__year=year, scheduled_for__month=month
+            ).values_list("kind", flat=True)
+            assert sorted(kinds) == sorted(MeetingKind.values), (hood.name, year, month)
+        upcoming = Meeting.objects.filter(place=hood, starts_at__gt=timezone.now())
+        assert all(m.agenda.exists() and m.invitations.exists() for m in upcoming), hood.name
+
+    jiangnan = neighborhood(JIANGNAN)
+    next15 = (
+        Meeting.objects.filter(
+            place=jiangnan,
+            kind=MeetingKind.PARTY_DELIBERATION,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    assert next15 is not None
+    titles = list(next15.agenda.filter(issue__isnull=False).values_list("issue__title", flat=True))
+    assert "楼道电动车充电安全隐患" in titles
