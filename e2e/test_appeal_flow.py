@@ -11,12 +11,12 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import screenshot
+from e2e.conftest import screenshot, sign_in
 from sanxian.appeals.models import Appeal, AppealState
 from sanxian.appeals.services import seed_default_categories
 from sanxian.workdays.selectors import clear_cache
 from sanxian.workdays.services import seed_holidays
-from tests.world import PASSWORD, build_world
+from tests.world import build_world
 
 
 @pytest.fixture
@@ -33,14 +33,6 @@ def photo_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (180, 150, 90)).save(buffer, format="JPEG")
     return buffer.getvalue()
-
-
-def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(reverse("accounts:login"))
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login" not in url)
 
 
 def sign_out(page) -> None:  # type: ignore[no-untyped-def]

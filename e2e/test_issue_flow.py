@@ -17,14 +17,14 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, screenshot
+from e2e.conftest import PHONE, screenshot, sign_in
 from sanxian.issues import services
 from sanxian.issues.models import Issue, IssueState, VoteChoice
 from sanxian.meetings.models import MeetingKind
 from sanxian.meetings.services import create_meeting
 from sanxian.party.models import PartyMember
 from sanxian.places.paths import subtree_q
-from tests.world import PASSWORD, build_world
+from tests.world import build_world
 
 
 @pytest.fixture
@@ -47,14 +47,6 @@ def photo_file(tmp_path):  # type: ignore[no-untyped-def]
     Image.new("RGB", (64, 48), (180, 160, 120)).save(buffer, format="PNG")
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/")
 
 
 def fits_the_phone(page) -> None:  # type: ignore[no-untyped-def]

@@ -25,11 +25,13 @@ def world(transactional_db):  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in the way a Chinese user sees the form: labels and button in Chinese."""
     page.goto("/")
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_secretary_walks_tree_to_household_and_searches(phone, world) -> None:  # type: ignore[no-untyped-def]
