@@ -178,6 +178,9 @@ def test_superuser_admin_pages_open(login, world: World) -> None:
         "/admin/party/partymember/",
         "/admin/grids/grid/",
         "/admin/grids/gridteamterm/",
+        "/admin/meetings/cyclerule/",
+        "/admin/meetings/meeting/",
+        "/admin/meetings/invitation/",
         f"/admin/accounts/user/{user.pk}/change/",
     ):
         assert client.get(url).status_code == 200, url
