@@ -226,6 +226,8 @@ def test_resident_and_outsider_get_404(phone, world) -> None:  # type: ignore[no
     sign_in(page, "outsider")
     response = page.goto(f"/issues/{issue.pk}/")
     assert response is not None and response.status == 404
+    # Let every request of the page finish first: any response would set the session again.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     sign_in(page, "resident")
     for url in ("/issues/", f"/issues/{issue.pk}/"):

@@ -199,3 +199,13 @@ def test_every_link_on_the_home_page_opens(login, world: World, persona: str) ->
     broken = {url: client.get(url).status_code for url in links}
     broken = {url: status for url, status in broken.items() if status != 200}
     assert not broken, broken
+
+
+@pytest.mark.django_db
+def test_not_found_page_speaks_the_product_language(login, world: World) -> None:
+    client = login("outsider")
+    response = client.get(reverse("places:detail", args=[world.north.pk]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "找不到这个页面" in page
+    assert 'rel="icon"' in page  # no stray favicon request from a bare error page
