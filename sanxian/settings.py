@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "sanxian.meetings",
     "sanxian.issues",
     "sanxian.appeals",
+    "sanxian.volunteers",
+    "sanxian.activities",
     "sanxian.periodic",
     "sanxian.demo",
 ]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("sanxian.issues.urls")),
     path("", include("sanxian.appeals.urls")),
     path("", include("sanxian.meetings.urls")),
+    path("", include("sanxian.volunteers.urls")),
+    path("", include("sanxian.activities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
