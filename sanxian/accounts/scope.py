@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from sanxian.accounts.models import GRID_ROLES, PARTY_ROLES, STAFF_ROLES, Role, RoleAssignment
 from sanxian.places.models import Place, PlaceKind
-from sanxian.places.paths import any_subtree_q, minimal_prefixes
+from sanxian.places.paths import any_subtree_q, minimal_prefixes, widen
+
+NEIGHBORHOOD_DEPTH = 2  # sub-district = 1 step, neighborhood = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,18 @@ class Scope:
 
     def q(self, field: str = "path") -> Q:
         return any_subtree_q(self.paths, field)
+
+    @property
+    def community_paths(self) -> list[str]:
+        """The scope widened to whole neighborhoods: what is on in "my neighborhood"
+        (volunteer teams, activities) is open to everyone who lives or works in it."""
+        return widen(self.paths, NEIGHBORHOOD_DEPTH)
+
+    def community_q(self, field: str = "path") -> Q:
+        return any_subtree_q(self.community_paths, field)
+
+    def in_community(self, path: str) -> bool:
+        return any(path.startswith(p) for p in self.community_paths)
 
     def covers(self, path: str) -> bool:
         return any(path.startswith(p) for p in self.paths)

@@ -46,3 +46,9 @@ def is_under(path: str, ancestor: str) -> bool:
 def ancestor_paths(path: str) -> list[str]:
     """The paths of every ancestor of ``path`` and the path itself, root first."""
     return [path[:i] for i in range(STEP_LENGTH, len(path) + 1, STEP_LENGTH)]
+
+
+def widen(paths: Iterable[str], depth: int) -> list[str]:
+    """Each path cut to at most ``depth`` steps (depth 2 = the neighborhood level), so a
+    household's path widens to its neighborhood's."""
+    return minimal_prefixes(path[: depth * STEP_LENGTH] for path in paths)

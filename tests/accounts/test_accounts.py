@@ -102,3 +102,14 @@ def test_chinese_even_for_an_english_browser_until_english_is_chosen(client, wor
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     page = client.get(reverse("accounts:login"))
     assert "Sign in" in page.content.decode()  # an unknown choice changes nothing
+
+
+def test_community_scope_widens_to_the_neighborhood(world: World) -> None:
+    resident = compute_scope(world.users["resident"])
+    assert resident.paths == (world.household.path,)
+    assert resident.community_paths == [world.north.path]
+    assert resident.in_community(world.building.path)
+    assert not resident.in_community(world.south_household.path)
+    admin = compute_scope(world.users["admin"])
+    assert admin.community_paths == [world.subdistrict.path]
+    assert compute_scope(world.users["nobody"]).community_paths == []
