@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sanxian.appeals",
     "sanxian.volunteers",
     "sanxian.activities",
+    "sanxian.dashboards",
     "sanxian.periodic",
     "sanxian.demo",
 ]
