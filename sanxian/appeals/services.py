@@ -228,29 +228,39 @@ def _move(
     return seen
 
 
+def _transition(
+    appeal: Appeal,
+    *,
+    kind: str,
+    actor: User | None,
+    to: str,
+    allowed_from: Iterable[str],
+    now: datetime,
+    note: str = "",
+    contact: bool = False,
+    **fields: object,
+) -> Appeal:
+    """Move ``appeal`` (see ``_move``) and record the event for the move."""
+    seen = _move(appeal, to=to, allowed_from=allowed_from, now=now, contact=contact, **fields)
+    _event(appeal, kind=kind, actor=actor, at=now, from_state=seen, to_state=to, note=note)
+    return appeal
+
+
 @transaction.atomic
 def acknowledge_appeal(
     *, appeal: Appeal, actor: User, note: str = "", now: datetime | None = None
 ) -> Appeal:
     """submitted → acknowledged: staff have contacted the resident (first contact)."""
-    now = now or timezone.now()
-    seen = _move(
-        appeal,
-        to=AppealState.ACKNOWLEDGED,
-        allowed_from=[AppealState.SUBMITTED],
-        now=now,
-        contact=True,
-    )
-    _event(
+    return _transition(
         appeal,
         kind=EventKind.ACKNOWLEDGED,
         actor=actor,
-        at=now,
-        from_state=seen,
-        to_state=appeal.state,
+        to=AppealState.ACKNOWLEDGED,
+        allowed_from=[AppealState.SUBMITTED],
+        now=now or timezone.now(),
         note=note.strip(),
+        contact=True,
     )
-    return appeal
 
 
 @transaction.atomic
@@ -258,20 +268,15 @@ def start_appeal(
     *, appeal: Appeal, actor: User, note: str = "", now: datetime | None = None
 ) -> Appeal:
     """acknowledged → in_progress: somebody is working on it."""
-    now = now or timezone.now()
-    seen = _move(
-        appeal, to=AppealState.IN_PROGRESS, allowed_from=[AppealState.ACKNOWLEDGED], now=now
-    )
-    _event(
+    return _transition(
         appeal,
         kind=EventKind.STARTED,
         actor=actor,
-        at=now,
-        from_state=seen,
-        to_state=appeal.state,
+        to=AppealState.IN_PROGRESS,
+        allowed_from=[AppealState.ACKNOWLEDGED],
+        now=now or timezone.now(),
         note=note.strip(),
     )
-    return appeal
 
 
 @transaction.atomic
@@ -279,28 +284,16 @@ def resolve_appeal(
     *, appeal: Appeal, actor: User, note: str, now: datetime | None = None
 ) -> Appeal:
     """acknowledged or in_progress → resolved, saying what was done."""
-    note = note.strip()
-    if not note:
-        raise DomainError(_("Please say what was done."))
-    now = now or timezone.now()
-    seen = _move(
-        appeal,
-        to=AppealState.RESOLVED,
-        allowed_from=[AppealState.ACKNOWLEDGED, AppealState.IN_PROGRESS],
-        now=now,
-        closed_at=now,
-        outcome_note=note,
-    )
-    _event(
+    return _close(
         appeal,
         kind=EventKind.RESOLVED,
         actor=actor,
-        at=now,
-        from_state=seen,
-        to_state=appeal.state,
-        note=note,
+        to=AppealState.RESOLVED,
+        allowed_from=[AppealState.ACKNOWLEDGED, AppealState.IN_PROGRESS],
+        now=now,
+        text=note,
+        missing=_("Please say what was done."),
     )
-    return appeal
 
 
 @transaction.atomic
@@ -308,29 +301,48 @@ def reject_appeal(
     *, appeal: Appeal, actor: User, reason: str, now: datetime | None = None
 ) -> Appeal:
     """Any open state → rejected, with the reason given to the resident."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_("Please give the reason for rejecting the appeal."))
-    now = now or timezone.now()
-    seen = _move(
-        appeal,
-        to=AppealState.REJECTED,
-        allowed_from=OPEN_STATES,
-        now=now,
-        contact=True,
-        closed_at=now,
-        outcome_note=reason,
-    )
-    _event(
+    return _close(
         appeal,
         kind=EventKind.REJECTED,
         actor=actor,
-        at=now,
-        from_state=seen,
-        to_state=appeal.state,
-        note=reason,
+        to=AppealState.REJECTED,
+        allowed_from=OPEN_STATES,
+        now=now,
+        text=reason,
+        missing=_("Please give the reason for rejecting the appeal."),
+        contact=True,
     )
-    return appeal
+
+
+def _close(
+    appeal: Appeal,
+    *,
+    kind: str,
+    actor: User,
+    to: str,
+    allowed_from: Iterable[str],
+    now: datetime | None,
+    text: str,
+    missing: str,
+    contact: bool = False,
+) -> Appeal:
+    """Close ``appeal`` with the outcome the resident is told (required)."""
+    text = text.strip()
+    if not text:
+        raise DomainError(missing)
+    now = now or timezone.now()
+    return _transition(
+        appeal,
+        kind=kind,
+        actor=actor,
+        to=to,
+        allowed_from=allowed_from,
+        now=now,
+        note=text,
+        contact=contact,
+        closed_at=now,
+        outcome_note=text,
+    )
 
 
 def is_own_appeal(user: User, appeal: Appeal) -> bool:
@@ -499,23 +511,17 @@ def merge_into_issue(
                 )
     now = now or timezone.now()
     for appeal in sorted(appeals, key=lambda a: a.pk):
-        seen = _move(
-            appeal,
-            to=AppealState.MERGED,
-            allowed_from=OPEN_STATES,
-            now=now,
-            contact=True,
-            closed_at=now,
-            issue=issue,
-        )
-        _event(
+        _transition(
             appeal,
             kind=EventKind.MERGED,
             actor=actor,
-            at=now,
-            from_state=seen,
-            to_state=AppealState.MERGED,
+            to=AppealState.MERGED,
+            allowed_from=OPEN_STATES,
+            now=now,
             note=issue.title,
+            contact=True,
+            closed_at=now,
+            issue=issue,
         )
     return issue
 
