@@ -17,10 +17,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from sanxian.accounts.models import Role
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.meetings.models import (
     PARTY_ONLY_KINDS,
     AgendaItem,
+    CycleRule,
     Invitation,
     InviteeGroup,
     Meeting,
@@ -28,8 +30,9 @@ from sanxian.meetings.models import (
     MeetingReminder,
     MeetingVote,
 )
-from sanxian.meetings.services import invite, neighborhood_issues, refresh_agenda
-from sanxian.places.paths import ancestor_paths
+from sanxian.meetings.services import invite, neighborhood_issues, refresh_agenda, rule_for
+from sanxian.places.models import Place, PlaceKind
+from sanxian.places.paths import ancestor_paths, any_subtree_q
 
 MAX_LIST = 60
 MAX_REMINDERS = 10
@@ -235,3 +238,63 @@ def meeting_page_issues(meeting: Meeting) -> list:
     from sanxian.issues.services import OPEN_STATES
 
     return neighborhood_issues(meeting, OPEN_STATES)
+
+
+# --- Cycle rules ------------------------------------------------------------------------
+
+# Who sets a place's monthly cycle: the sub-district administrator for the sub-district
+# and its neighborhoods, a neighborhood's secretary for that neighborhood.
+RULE_EDITOR_ROLES = frozenset({Role.SUBDISTRICT_ADMIN, Role.NEIGHBORHOOD_SECRETARY})
+
+
+def _rule_editor_paths(scope: Scope) -> list[str]:
+    return [
+        a.place.path
+        for a in scope.assignments
+        if a.role in RULE_EDITOR_ROLES and a.place is not None
+    ]
+
+
+def can_edit_rule(scope: Scope, place: Place) -> bool:
+    if place.kind not in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD):
+        return False
+    return any(place.path.startswith(p) for p in _rule_editor_paths(scope))
+
+
+def rule_places(user) -> list[Place]:
+    """The sub-districts and neighborhoods whose cycle rule the user may set (one query)."""
+    paths = _rule_editor_paths(get_scope(user))
+    if not paths:
+        return []
+    return list(
+        Place.objects.filter(
+            any_subtree_q(paths),
+            kind__in=[PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD],
+        ).order_by("path")
+    )
+
+
+def get_rule_place_for_user(user, pk: int) -> Place:
+    place = Place.objects.filter(pk=pk).first()
+    if place is None or not can_edit_rule(get_scope(user), place):
+        raise Http404
+    return place
+
+
+@dataclass
+class RulePage:
+    place: Place
+    rule: CycleRule  # the rule in force (the place's own, inherited, or the defaults)
+    own: bool
+    inherited_from: Place | None
+
+
+def rule_page(place: Place) -> RulePage:
+    rule = rule_for(place)
+    own = rule.pk is not None and rule.place_id == place.pk
+    return RulePage(
+        place=place,
+        rule=rule,
+        own=own,
+        inherited_from=rule.place if rule.pk is not None and not own else None,
+    )

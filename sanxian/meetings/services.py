@@ -135,11 +135,15 @@ def generate_meetings(*, months: int = 3, today: date | None = None) -> Generati
     neighborhoods = list(Place.objects.filter(kind=PlaceKind.NEIGHBORHOOD).order_by("path"))
     rules = {r.place_id: r for r in CycleRule.objects.select_related("place")}
     rule_paths = {r.place.path: r for r in rules.values()}
-    existing = set(
-        Meeting.objects.filter(scheduled_for__gte=today, scheduled_for__isnull=False).values_list(
-            "place_id", "kind", "scheduled_for"
-        )
-    )
+    # One scheduled meeting of each kind per neighborhood and month: a meeting kept after
+    # the rule changed (it already has records) stands for its month.
+    existing = {
+        (place_id, kind, day.year, day.month)
+        for place_id, kind, day in Meeting.objects.filter(
+            scheduled_for__gte=today.replace(day=1), scheduled_for__isnull=False
+        ).values_list("place_id", "kind", "scheduled_for")
+        if day is not None
+    }
     years: set[int] = set()
     tz = timezone.get_current_timezone()
     for place in neighborhoods:
@@ -153,7 +157,7 @@ def generate_meetings(*, months: int = 3, today: date | None = None) -> Generati
                 scheduled = date(year, month, min(rule.day_for(kind), last))
                 if scheduled < today:
                     continue
-                if (place.pk, kind.value, scheduled) in existing:
+                if (place.pk, kind.value, year, month) in existing:
                     result.existing += 1
                     continue
                 estimated = not workdays.year_has_official_data(scheduled.year)
@@ -206,6 +210,80 @@ def _create_scheduled(
             )
     except IntegrityError:
         return None
+
+
+# --- Editing the cycle rule --------------------------------------------------------------
+
+RULE_PLACE_KINDS = (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD)
+
+
+@dataclass
+class RescheduleResult:
+    removed: int = 0  # upcoming meetings without records, replaced by the new rule's
+    kept: int = 0  # upcoming meetings that already have records, left as they are
+    generation: GenerationResult = field(default_factory=GenerationResult)
+
+
+@transaction.atomic
+def save_cycle_rule(
+    *,
+    place: Place,
+    values: Mapping[str, object],
+    today: date | None = None,
+    now: datetime | None = None,
+) -> RescheduleResult:
+    """Set the cycle rule of a sub-district (the default) or a neighborhood (its own),
+    then reschedule the upcoming meetings under it."""
+    if place.kind not in RULE_PLACE_KINDS:
+        raise DomainError(_("A cycle rule belongs to a sub-district or a neighborhood."))
+    rule = CycleRule.objects.filter(place=place).first() or CycleRule(place=place)
+    for name, value in values.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return reschedule_upcoming(place=place, today=today, now=now)
+
+
+@transaction.atomic
+def clear_cycle_rule(
+    *, place: Place, today: date | None = None, now: datetime | None = None
+) -> RescheduleResult:
+    """A neighborhood goes back to the sub-district's rule."""
+    if place.kind != PlaceKind.NEIGHBORHOOD:
+        raise DomainError(_("Only a neighborhood can go back to the sub-district's rule."))
+    if not CycleRule.objects.filter(place=place).delete()[0]:
+        raise DomainError(_("This neighborhood already follows the sub-district's rule."))
+    return reschedule_upcoming(place=place, today=today, now=now)
+
+
+def reschedule_upcoming(
+    *, place: Place, today: date | None = None, now: datetime | None = None
+) -> RescheduleResult:
+    """Replace the upcoming scheduled meetings under ``place`` that hold no records yet
+    (no minutes, decisions, votes, attendance or items added by staff) with meetings by
+    the current rule; keep the others."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    upcoming = Meeting.objects.filter(
+        subtree_q(place.path),
+        scheduled_for__isnull=False,
+        scheduled_for__gte=today,
+        starts_at__gt=now,
+        held=False,
+    )
+    has_records = (
+        ~Q(minutes="")
+        | Exists(MeetingDecision.objects.filter(meeting=OuterRef("pk")))
+        | Exists(MeetingVote.objects.filter(meeting=OuterRef("pk")))
+        | Exists(Invitation.objects.filter(meeting=OuterRef("pk"), attended=True))
+        | Exists(AgendaItem.objects.filter(meeting=OuterRef("pk"), source=AgendaSource.MANUAL))
+    )
+    kept = upcoming.filter(has_records).count()
+    removable = list(upcoming.exclude(has_records).values_list("pk", flat=True))
+    Meeting.objects.filter(pk__in=removable).delete()
+    return RescheduleResult(
+        removed=len(removable), kept=kept, generation=generate_meetings(today=today)
+    )
 
 
 # --- Agenda -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
     path("meetings/<int:pk>/decisions/", views.decision, name="decision"),
     path("meetings/<int:pk>/votes/", views.vote, name="vote"),
+    path("meetings/cycle/<int:place_pk>/", views.cycle_rule, name="cycle_rule"),
     path("meetings/check-in/<str:token>/", views.checkin, name="checkin"),
     path("meetings/<int:pk>/minutes.docx", views.minutes_docx, name="minutes_docx"),
     path("meetings/calendar/<int:place_pk>.ics", views.ics_neighborhood, name="ics_neighborhood"),

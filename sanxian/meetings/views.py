@@ -28,11 +28,12 @@ from sanxian.meetings.forms import (
     BALLOT_CHOICES,
     AgendaItemForm,
     CountsForm,
+    CycleRuleForm,
     DecisionForm,
     MinutesForm,
     NamedVoteForm,
 )
-from sanxian.meetings.models import AgendaItem, Meeting
+from sanxian.meetings.models import AgendaItem, CycleRule, Meeting
 from sanxian.places.errors import DomainError
 
 
@@ -56,7 +57,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "meetings/list.html",
-        {"data": selectors.meeting_list(request.user), "feeds": _feed_context(request)},
+        {
+            "data": selectors.meeting_list(request.user),
+            "feeds": _feed_context(request),
+            "rule_places": selectors.rule_places(request.user),
+        },
     )
 
 
@@ -336,3 +341,46 @@ def calendar_token_reset(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Your private calendar address is ready."))
     return redirect(reverse("meetings:list") + "#subscribe")
+
+
+# --- Cycle rule -------------------------------------------------------------------------
+
+
+def _rescheduled_message(result: services.RescheduleResult) -> str:
+    message = _("The cycle rule is saved. %(created)d upcoming meetings are scheduled by it.") % {
+        "created": len(result.generation.created)
+    }
+    if result.kept:
+        message += " " + _(
+            "%(kept)d upcoming meetings that already have records keep their dates."
+        ) % {"kept": result.kept}
+    return message
+
+
+@login_required
+def cycle_rule(request: HttpRequest, place_pk: int) -> HttpResponse:
+    """See and set the monthly cycle of a sub-district or neighborhood."""
+    place = selectors.get_rule_place_for_user(request.user, place_pk)
+    page = selectors.rule_page(place)
+    form = CycleRuleForm(instance=page.rule)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "clear":
+                result = services.clear_cycle_rule(place=place)
+                messages.success(request, _rescheduled_message(result))
+                return redirect("meetings:cycle_rule", place_pk=place.pk)
+            form = CycleRuleForm(request.POST, instance=CycleRule(place=place))
+            if form.is_valid():
+                values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+                result = services.save_cycle_rule(place=place, values=values)
+                messages.success(request, _rescheduled_message(result))
+                return redirect("meetings:cycle_rule", place_pk=place.pk)
+            messages.error(request, _("The rule is not saved. Please correct the marked fields."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "meetings/cycle_rule.html",
+        {"page": page, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
