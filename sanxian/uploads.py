@@ -4,13 +4,21 @@ A photo is accepted when it is at most ``SANXIAN_MAX_PHOTO_BYTES`` long, Pillow 
 it as JPEG, PNG or WebP, and it has at most ``MAX_PIXELS`` pixels (decompression bombs are
 refused before decoding). Stored files get random names; they are served only through
 views that check the user's scope (``photo_response``).
+
+A photo is written while its record is being saved; when that transaction rolls back the
+file stays behind without a record. Models that keep photos name their path fields in
+``photo_fields``; ``sweep_orphan_photos`` (a daily job) deletes stored photos that no
+such field refers to once they are a day old.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -78,3 +86,36 @@ def photo_response(relative: str) -> FileResponse:
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def referenced_photos() -> set[str]:
+    """Every stored photo path some record refers to (models with ``photo_fields``)."""
+    refs: set[str] = set()
+    for model in apps.get_models():
+        for name in getattr(model, "photo_fields", ()):
+            values = model._base_manager.exclude(**{name: ""}).values_list(name, flat=True)
+            refs.update(values.iterator(chunk_size=5000))
+    return refs
+
+
+def sweep_orphan_photos(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete stored photos no record refers to (left by rolled-back submissions) once
+    they are older than ``older_than``; return how many were deleted."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    candidates = [
+        path
+        for path in root.rglob("*")
+        if path.suffix in CONTENT_TYPES and path.is_file() and path.stat().st_mtime < cutoff
+    ]
+    if not candidates:
+        return 0
+    refs = referenced_photos()
+    removed = 0
+    for path in candidates:
+        if path.relative_to(root).as_posix() not in refs:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -182,6 +182,8 @@ class Appeal(models.Model):
 
 
 class AppealPhoto(models.Model):
+    photo_fields: ClassVar = ("file",)  # swept by sanxian.uploads when orphaned
+
     appeal = models.ForeignKey(
         Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="photos"
     )

@@ -498,6 +498,8 @@ MAX_ACTION_PHOTOS = 4
 class IssuePhoto(models.Model):
     """A stored photo (``sanxian.uploads``), served only through the scoped photo view."""
 
+    photo_fields: ClassVar = ("file",)  # swept by sanxian.uploads when orphaned
+
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="photos"
     )

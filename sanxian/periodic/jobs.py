@@ -25,6 +25,11 @@ JOBS: tuple[Job, ...] = (
         every=timedelta(hours=1),
     ),
     Job(
+        name="sweep_orphan_photos",
+        task_path="sanxian.periodic.tasks.sweep_orphan_photos_task",
+        every=timedelta(days=1),
+    ),
+    Job(
         name="generate_cycle_meetings",
         task_path="sanxian.meetings.tasks.generate_cycle_meetings",
         every=timedelta(days=1),
