@@ -72,7 +72,8 @@ def active_categories() -> QuerySet[AppealCategory]:
 
 
 def resident_places(resident: Resident) -> list[Place]:
-    """The places a resident may file about: household, building group, building."""
+    """The places a resident may file about, nearest first: household, building group,
+    building, block, neighborhood."""
     depths = [KIND_DEPTH[PlaceKind(k)] for k in APPEAL_PLACE_KINDS]
     paths = [resident.path[: d * STEP_LENGTH] for d in depths]
     return list(Place.objects.filter(path__in=paths).order_by("-depth"))

@@ -44,7 +44,17 @@ MAX_PHOTOS = 4
 MAX_TEXT = 1000
 MAX_REOPENS = 3
 # Places a resident may file about: their household, building group or building.
-APPEAL_PLACE_KINDS = frozenset({PlaceKind.HOUSEHOLD, PlaceKind.BUILDING_GROUP, PlaceKind.BUILDING})
+# A resident files about where they live, from their own household up to the whole
+# neighborhood (a broken street lamp, the estate's gate).
+APPEAL_PLACE_KINDS = frozenset(
+    {
+        PlaceKind.HOUSEHOLD,
+        PlaceKind.BUILDING_GROUP,
+        PlaceKind.BUILDING,
+        PlaceKind.BLOCK,
+        PlaceKind.NEIGHBORHOOD,
+    }
+)
 # An appeal still open this many working days after its resolution deadline goes to the
 # sub-district.
 SUBDISTRICT_AFTER_WORKING_DAYS = 5
@@ -144,7 +154,10 @@ def file_appeal(
         raise DomainError(_("This category is no longer in use."))
     if place.kind not in APPEAL_PLACE_KINDS or not resident.path.startswith(place.path):
         raise DomainError(
-            _("An appeal is about the resident's own household, building group or building.")
+            _(
+                "An appeal is about where the resident lives: their household, building "
+                "group, building, block or neighborhood."
+            )
         )
     if len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})

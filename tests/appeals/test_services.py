@@ -90,9 +90,13 @@ def test_filing_rules(world: World, make_appeal) -> None:  # type: ignore[no-unt
         resident=world.resident,
         filed_by=resident_user,
     )
-    assert "own household, building group or building" in message
-    # The block is above the building: not a place a resident files about.
-    assert "own household" in en_error(make_appeal, place=Place.objects.get(pk=world.block.pk))
+    assert "where the resident lives" in message
+    # The block and the neighborhood are places a resident files about; the sub-district
+    # is not.
+    assert make_appeal(place=Place.objects.get(pk=world.block.pk)).path == world.block.path
+    assert make_appeal(place=Place.objects.get(pk=world.north.pk)).path == world.north.path
+    sub = Place.objects.get(pk=world.subdistrict.pk)
+    assert "where the resident lives" in en_error(make_appeal, place=sub)
     # Filing for somebody else without being staff.
     other = Resident.objects.filter(household=world.household).exclude(pk=world.resident.pk)[0]
     assert "only file an appeal for yourself" in en_error(
@@ -109,7 +113,8 @@ def test_filing_rules(world: World, make_appeal) -> None:  # type: ignore[no-unt
     cat.active = False
     cat.save(update_fields=["active"])
     assert "no longer in use" in en_error(make_appeal)
-    assert not Appeal.objects.exists()
+    # Only the two good ones (block, neighborhood) were filed.
+    assert Appeal.objects.count() == 2
 
 
 def test_staff_file_on_behalf_only_in_scope(world: World, make_appeal) -> None:  # type: ignore[no-untyped-def]
