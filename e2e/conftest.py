@@ -16,6 +16,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,6 +53,16 @@ def phone(browser, live_server):  # type: ignore[no-untyped-def]
         locale="zh-CN",
         base_url=live_server.url,
     )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh office-PC-sized page whose relative URLs resolve against the live server."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

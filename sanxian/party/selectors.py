@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from sanxian.accounts.models import Role
 from sanxian.accounts.scope import get_scope
 from sanxian.places.models import Place
 
@@ -24,3 +25,16 @@ def get_structure_node_for_user(user: AbstractBaseUser | AnonymousUser, pk: int)
     if place is None or not scope.covers(place.path):
         raise Http404
     return place
+
+
+# Who applies the structure check's fixes: the sub-district administrator, and a
+# neighborhood's secretary inside that neighborhood (the general branch runs its tree).
+FIX_ROLES = frozenset({Role.SUBDISTRICT_ADMIN, Role.NEIGHBORHOOD_SECRETARY})
+
+
+def can_fix_structure(user: AbstractBaseUser | AnonymousUser, place: Place) -> bool:
+    scope = get_scope(user)
+    return any(
+        a.role in FIX_ROLES and a.place is not None and place.path.startswith(a.place.path)
+        for a in scope.assignments
+    )

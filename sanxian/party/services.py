@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sanxian.grids.models import Grid
 from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
+from sanxian.party.structure import FixAction, FixKind, check_structure
 from sanxian.places.errors import DomainError
 from sanxian.places.models import Place, PlaceKind, Resident
 
@@ -122,3 +123,67 @@ def assign_member_to_group(*, member: PartyMember, group: PartyOrg) -> PartyMemb
     member.group = group
     member.save(update_fields=["group"])
     return member
+
+
+@transaction.atomic
+def move_party_org(*, org: PartyOrg, parent: PartyOrg) -> PartyOrg:
+    """Move an organisation (with everything under it) under ``parent``."""
+    if PARENT_KIND.get(PartyOrgKind(org.kind)) != parent.kind:
+        raise DomainError(
+            _("A %(kind)s cannot be placed under a %(parent)s.")
+            % {"kind": PartyOrgKind(org.kind).label, "parent": PartyOrgKind(parent.kind).label}
+        )
+    PartyOrg.objects.move(org, parent, "last-child")
+    org.refresh_from_db()
+    return org
+
+
+# --- Applying the structure check's fixes ------------------------------------------------
+
+
+@transaction.atomic
+def apply_structure_fix(*, node: Place, action: FixAction) -> str:
+    """Apply one fix the structure check of ``node`` suggests right now; return what was
+    done. A fix the check does not suggest (any more) is refused, so only suggested,
+    current fixes can be applied."""
+    from sanxian.grids.services import attach_building_group
+
+    if action not in {gap.action for gap in check_structure(node)}:
+        raise DomainError(
+            _("This fix no longer applies: the structure has changed. Please look again.")
+        )
+    if action.kind == FixKind.ATTACH_BUILDING_GROUP:
+        bg = Place.objects.get(pk=action.subject_id)
+        grid = Grid.objects.get(pk=action.target_id)
+        attach_building_group(grid=grid, building_group=bg)
+        return _("%(bg)s is now in %(grid)s.") % {"bg": bg.name, "grid": grid.name}
+    if action.kind == FixKind.JOIN_PARTY_GROUP:
+        member = PartyMember.objects.get(pk=action.subject_id)
+        group = PartyOrg.objects.get(pk=action.target_id)
+        assign_member_to_group(member=member, group=group)
+        return _("%(member)s now belongs to %(group)s.") % {
+            "member": member.name,
+            "group": group.name,
+        }
+    if action.kind == FixKind.CREATE_PARTY_GROUP:
+        grid = Grid.objects.get(pk=action.subject_id)
+        branch = PartyOrg.objects.get(pk=action.target_id)
+        group = create_party_org(
+            parent=branch,
+            kind=PartyOrgKind.GROUP,
+            name=_("%(grid)s party group") % {"grid": grid.name},
+            grid=grid,
+        )
+        return _("%(group)s is created under %(branch)s.") % {
+            "group": group.name,
+            "branch": branch.name,
+        }
+    if action.kind == FixKind.MOVE_PARTY_GROUP:
+        group = PartyOrg.objects.get(pk=action.subject_id)
+        branch = PartyOrg.objects.get(pk=action.target_id)
+        move_party_org(org=group, parent=branch)
+        return _("%(group)s is now under %(branch)s.") % {
+            "group": group.name,
+            "branch": branch.name,
+        }
+    raise DomainError(_("This fix cannot be applied here."))

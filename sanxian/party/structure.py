@@ -134,6 +134,22 @@ ROLE_PHRASES: dict[str, Promise] = {
 }
 
 
+class FixKind:
+    """Fixes the product can apply in one step (the others need a person's judgement)."""
+
+    ATTACH_BUILDING_GROUP = "attach_building_group"  # subject: building group; target: grid
+    JOIN_PARTY_GROUP = "join_party_group"  # subject: party member; target: party group
+    CREATE_PARTY_GROUP = "create_party_group"  # subject: grid; target: party branch
+    MOVE_PARTY_GROUP = "move_party_group"  # subject: party group; target: party branch
+
+
+@dataclass(frozen=True)
+class FixAction:
+    kind: str
+    subject_id: int
+    target_id: int
+
+
 @dataclass(frozen=True)
 class Gap:
     code: str  # stable English id, e.g. "building_group_without_grid"
@@ -144,6 +160,7 @@ class Gap:
     place_id: int | None = None
     grid_id: int | None = None
     member_id: int | None = None
+    action: FixAction | None = None  # set when the fix can be applied in one step
 
     @property
     def title(self) -> str:
@@ -430,6 +447,7 @@ class _Check:
         place_id: int | None = None,
         grid_id: int | None = None,
         member_id: int | None = None,
+        action: FixAction | None = None,
     ) -> None:
         self.gaps.append(
             Gap(
@@ -441,6 +459,7 @@ class _Check:
                 place_id=place_id,
                 grid_id=grid_id,
                 member_id=member_id,
+                action=action,
             )
         )
 
@@ -615,12 +634,14 @@ class _Check:
                     ) % {"bg": label, "count": members}
                 else:
                     message = _("%(bg)s lies in no grid.") % {"bg": label}
+                target, _reason = self.next_door(bg)
                 self.add(
                     "building_group_without_grid",
                     label,
                     message,
                     self.attach_fix(bg),
                     place_id=bg.id,
+                    action=_attach(bg, target),
                 )
                 continue
             grid = self.grids.get(bg.grid_id)
@@ -652,6 +673,7 @@ class _Check:
                 fix,
                 place_id=bg.id,
                 grid_id=grid.id,
+                action=_attach(bg, target),
             )
 
     def check_grids(self) -> None:
@@ -709,6 +731,9 @@ class _Check:
                 _("%(grid)s has no party group.") % {"grid": label},
                 fix,
                 grid_id=grid.id,
+                action=FixAction(FixKind.CREATE_PARTY_GROUP, grid.id, branch.id)
+                if branch is not None
+                else None,
             )
         elif branch is not None and _parent_path(group.path) != branch.path:
             self.add(
@@ -719,6 +744,7 @@ class _Check:
                 _("Move %(group)s under %(branch)s.")
                 % {"group": group.name, "branch": branch.name},
                 grid_id=grid.id,
+                action=FixAction(FixKind.MOVE_PARTY_GROUP, group.id, branch.id),
             )
 
     def lives_in(self, path: str, bgs: list[_Place]) -> bool:
@@ -935,6 +961,9 @@ class _Check:
             place_id=bg.id if bg is not None else None,
             grid_id=grid.id,
             member_id=member.id,
+            action=FixAction(FixKind.JOIN_PARTY_GROUP, member.id, group.id)
+            if group is not None
+            else None,
         )
 
     def check_registered_without_grid(self, member: _Member, subject: str) -> None:
@@ -968,6 +997,12 @@ class _Check:
             fix,
             member_id=member.id,
         )
+
+
+def _attach(bg: _Place, grid: _Grid | None) -> FixAction | None:
+    if grid is None:
+        return None
+    return FixAction(FixKind.ATTACH_BUILDING_GROUP, bg.id, grid.id)
 
 
 @dataclass(frozen=True)
