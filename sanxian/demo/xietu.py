@@ -27,8 +27,10 @@ from django.db.models import Count, ProtectedError, RestrictedError
 
 from sanxian.accounts.models import Role, RoleAssignment, User
 from sanxian.accounts.services import assign_role, create_user
+from sanxian.demo.activities import delete_activities, load_activities
 from sanxian.demo.cases import load_cases
 from sanxian.demo.cycle import load_cycle
+from sanxian.demo.volunteers import delete_volunteers, load_volunteers
 from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, attach_building_group, create_grid
 from sanxian.party.models import MemberCategory, PartyMember, PartyOrg, PartyOrgKind
@@ -823,10 +825,17 @@ def load_demo(*, stdout: Writer | None = None) -> bool:
         _Builder(stdout).build()
         cases = load_cases()
         cycle = load_cycle()
+        volunteers = load_volunteers()
+        activities = load_activities()
         if stdout is not None:
             stdout.write(
                 f"  the three firsts: {cases['issues']} issues; {cases['appeals']} appeals; "
                 + ", ".join(f"{n} {what}" for what, n in cycle.items())
+                + "\n"
+            )
+            stdout.write(
+                "  neighbours who help: "
+                + ", ".join(f"{n} {what}" for what, n in {**volunteers, **activities}.items())
                 + "\n"
             )
     if stdout is not None:
@@ -896,6 +905,8 @@ def delete_demo(*, stdout: Writer | None = None) -> bool:
         if root is None:
             return False
         path = root.path
+        delete_activities(path)
+        delete_volunteers(path)
         _force_delete(
             RoleAssignment.objects.filter(
                 subtree_q(path, "place__path") | subtree_q(path, "grid__path")

@@ -25,6 +25,11 @@ JOBS: tuple[Job, ...] = (
         every=timedelta(hours=1),
     ),
     Job(
+        name="generate_duty_shifts",
+        task_path="sanxian.volunteers.tasks.generate_duty_shifts",
+        every=timedelta(days=1),
+    ),
+    Job(
         name="sweep_orphan_photos",
         task_path="sanxian.periodic.tasks.sweep_orphan_photos_task",
         every=timedelta(days=1),
