@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanxian import checkin
 from sanxian.accounts.models import User
 from sanxian.activities.models import (
     LIVE_STATES,
@@ -421,7 +421,7 @@ def mark_checkins(
 
 def checkin_token(activity: Activity) -> str:
     """The signed token in the activity's QR code (the same for the whole activity)."""
-    return signing.dumps(activity.pk, salt=CHECKIN_SALT)
+    return checkin.make_token(activity.pk, salt=CHECKIN_SALT)
 
 
 def checkin_window(activity: Activity) -> tuple[datetime, datetime]:
@@ -436,23 +436,18 @@ def checkin_open(activity: Activity, now: datetime | None = None) -> bool:
 def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
     """The activity of a check-in token if it is genuine and check-in is open; else
     ``DomainError`` saying why."""
-    try:
-        pk = signing.loads(token, salt=CHECKIN_SALT)
-    except signing.BadSignature:
-        raise DomainError(_("This check-in code is not valid.")) from None
-    if not isinstance(pk, int):
-        raise DomainError(_("This check-in code is not valid."))
+    pk = checkin.read_token(token, salt=CHECKIN_SALT)
     activity = Activity.objects.select_related("place").filter(pk=pk).first()
     if activity is None:
-        raise DomainError(_("This check-in code is not valid."))
+        raise checkin.invalid()
     if activity.state == ActivityState.CANCELLED:
         raise DomainError(_("This activity has been cancelled."))
-    now = now or timezone.now()
-    opens, closes = checkin_window(activity)
-    if now < opens:
-        raise DomainError(_("Check-in opens 30 minutes before the activity starts."))
-    if now > closes:
-        raise DomainError(_("This activity is over; its check-in code has expired."))
+    checkin.check_window(
+        now or timezone.now(),
+        *checkin_window(activity),
+        too_early=_("Check-in opens 30 minutes before the activity starts."),
+        too_late=_("This activity is over; its check-in code has expired."),
+    )
     return activity
 
 

@@ -4,11 +4,8 @@ with the household sign-up form, my sign-ups, and the organisers' pages and POST
 
 from __future__ import annotations
 
-import io
 from typing import Any, cast
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
@@ -38,6 +35,7 @@ from sanxian.activities.models import (
     ActivityState,
     SignupState,
 )
+from sanxian.checkin import qr_svg_response
 from sanxian.places.errors import DomainError
 from sanxian.places.models import Resident
 from sanxian.uploads import photo_response
@@ -366,12 +364,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(
         reverse("activities:checkin", args=[services.checkin_token(activity)])
     )
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr_svg_response(url)
 
 
 @login_required

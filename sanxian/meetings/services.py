@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanxian import checkin
 from sanxian.accounts.models import User
 from sanxian.meetings.models import (
     AgendaItem,
@@ -536,7 +536,7 @@ def mark_attendance(*, meeting: Meeting, attended_ids: Iterable[int]) -> int:
 
 def checkin_token(meeting: Meeting) -> str:
     """The signed token in the meeting's QR code (the same for the whole meeting)."""
-    return signing.dumps(meeting.pk, salt=CHECKIN_SALT)
+    return checkin.make_token(meeting.pk, salt=CHECKIN_SALT)
 
 
 def checkin_window(meeting: Meeting) -> tuple[datetime, datetime]:
@@ -546,19 +546,16 @@ def checkin_window(meeting: Meeting) -> tuple[datetime, datetime]:
 def meeting_for_token(token: str, *, now: datetime | None = None) -> Meeting:
     """The meeting of a check-in token, if the token is genuine and the meeting's check-in
     window is open; else ``DomainError`` saying why."""
-    try:
-        pk = signing.loads(token, salt=CHECKIN_SALT)
-    except signing.BadSignature:
-        raise DomainError(_("This check-in code is not valid.")) from None
+    pk = checkin.read_token(token, salt=CHECKIN_SALT)
     meeting = Meeting.objects.select_related("place").filter(pk=pk).first()
-    if meeting is None or not isinstance(pk, int):
-        raise DomainError(_("This check-in code is not valid."))
-    now = now or timezone.now()
-    opens, closes = checkin_window(meeting)
-    if now < opens:
-        raise DomainError(_("Check-in opens 30 minutes before the meeting starts."))
-    if now > closes:
-        raise DomainError(_("This meeting is over; its check-in code has expired."))
+    if meeting is None:
+        raise checkin.invalid()
+    checkin.check_window(
+        now or timezone.now(),
+        *checkin_window(meeting),
+        too_early=_("Check-in opens 30 minutes before the meeting starts."),
+        too_late=_("This meeting is over; its check-in code has expired."),
+    )
     return meeting
 
 

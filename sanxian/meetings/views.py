@@ -5,11 +5,8 @@ QR check-in page of residents."""
 
 from __future__ import annotations
 
-import io
 from typing import cast
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
@@ -22,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
+from sanxian.checkin import qr_svg_response
 from sanxian.issues.models import Issue, IssueState
 from sanxian.meetings import exports, selectors, services
 from sanxian.meetings.forms import (
@@ -97,12 +95,7 @@ def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(
         reverse("meetings:checkin", args=[services.checkin_token(meeting)])
     )
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr_svg_response(url)
 
 
 @require_POST

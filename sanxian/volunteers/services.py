@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanxian import checkin
 from sanxian.accounts.models import User
 from sanxian.places.errors import DomainError
 from sanxian.places.models import Place, Resident
@@ -522,7 +522,7 @@ def decide_swap(
 
 def checkin_token(shift: DutyShift) -> str:
     """The signed token in the shift's QR code."""
-    return signing.dumps(shift.pk, salt=CHECKIN_SALT)
+    return checkin.make_token(shift.pk, salt=CHECKIN_SALT)
 
 
 def checkin_window(shift: DutyShift) -> tuple[datetime, datetime]:
@@ -532,25 +532,20 @@ def checkin_window(shift: DutyShift) -> tuple[datetime, datetime]:
 
 def shift_for_token(token: str, *, now: datetime | None = None) -> DutyShift:
     """The shift of a genuine token whose window is open, else ``DomainError``."""
-    try:
-        pk = signing.loads(token, salt=CHECKIN_SALT)
-    except signing.BadSignature:
-        raise DomainError(_("This check-in code is not valid.")) from None
-    if not isinstance(pk, int):
-        raise DomainError(_("This check-in code is not valid."))
+    pk = checkin.read_token(token, salt=CHECKIN_SALT)
     shift = (
         DutyShift.objects.select_related("roster", "roster__team", "roster__place")
         .filter(pk=pk)
         .first()
     )
     if shift is None:
-        raise DomainError(_("This check-in code is not valid."))
-    now = now or timezone.now()
-    opens, closes = checkin_window(shift)
-    if now < opens:
-        raise DomainError(_("Check-in opens 30 minutes before the shift starts."))
-    if now > closes:
-        raise DomainError(_("This shift is over; its check-in code has expired."))
+        raise checkin.invalid()
+    checkin.check_window(
+        now or timezone.now(),
+        *checkin_window(shift),
+        too_early=_("Check-in opens 30 minutes before the shift starts."),
+        too_late=_("This shift is over; its check-in code has expired."),
+    )
     return shift
 
 

@@ -4,11 +4,8 @@ one service and redirect back with a message."""
 
 from __future__ import annotations
 
-import io
 from typing import cast
 
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanxian.accounts.models import User
+from sanxian.checkin import qr_svg_response
 from sanxian.meetings.exports import content_disposition
 from sanxian.places.errors import DomainError
 from sanxian.volunteers import exports, selectors, services
@@ -202,12 +200,7 @@ def shift_qr(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(
         reverse("volunteers:checkin", args=[services.checkin_token(shift)])
     )
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr_svg_response(url)
 
 
 @require_POST

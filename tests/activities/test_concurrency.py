@@ -3,45 +3,16 @@ each with its own database connection)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from sanxian.accounts.models import User
 from sanxian.accounts.services import create_user
 from sanxian.activities import services
 from sanxian.activities.models import Activity, ActivitySignup, SignupState
-from sanxian.places.errors import DomainError
 from sanxian.places.models import Resident
 from sanxian.places.paths import subtree_q
+from tests.concurrency import race
 from tests.world import World, grow
-
-
-def race(action: Callable[[int], None], n: int) -> list[str]:
-    """Run ``action(i)`` in ``n`` threads released together; return each outcome."""
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = ["?"] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action(i)
-            outcomes[i] = "ok"
-        except DomainError:
-            outcomes[i] = "refused"
-        except Exception as exc:
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def residents_with_accounts(world: World, n: int) -> list[User]:

@@ -3,11 +3,7 @@ own database connection; the SQLite test database is a file in WAL mode)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from sanxian.appeals.models import Appeal, AppealEvent, AppealState, EventKind, Rating
 from sanxian.appeals.services import (
@@ -17,33 +13,8 @@ from sanxian.appeals.services import (
     resolve_appeal,
 )
 from sanxian.issues.models import Issue
-from sanxian.places.errors import DomainError
+from tests.concurrency import race
 from tests.world import World
-
-
-def race(action: Callable[[int], None], n: int = 2) -> list[str]:
-    """Run ``action(i)`` in ``n`` threads released together; return each outcome."""
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = ["?"] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action(i)
-            outcomes[i] = "ok"
-        except DomainError:
-            outcomes[i] = "refused"
-        except Exception as exc:
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import pytest
 
 from sanxian.volunteers import services
 from sanxian.volunteers.models import DutyShift, ShiftSignup, SignupState
-from tests.appeals.test_concurrency import race
+from tests.concurrency import race
 from tests.volunteers.conftest import build_crew
 from tests.world import build_world
 

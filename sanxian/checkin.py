@@ -1,0 +1,58 @@
+"""QR check-in shared by meetings, activities and duty shifts.
+
+A check-in code is a link holding a signed token that names one record (salted per kind of
+record, so a meeting's token never opens an activity); it is accepted only inside the
+record's check-in window. Staff show the link as a QR code (``qr_svg_response``).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import qrcode
+import qrcode.image.svg
+from django.core import signing
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from sanxian.places.errors import DomainError
+
+
+def make_token(pk: int, *, salt: str) -> str:
+    return signing.dumps(pk, salt=salt)
+
+
+def read_token(token: str, *, salt: str) -> int:
+    """The record id in a genuine token, else ``DomainError``."""
+    try:
+        pk = signing.loads(token, salt=salt)
+    except signing.BadSignature:
+        raise DomainError(_("This check-in code is not valid.")) from None
+    if not isinstance(pk, int):
+        raise DomainError(_("This check-in code is not valid."))
+    return pk
+
+
+def invalid() -> DomainError:
+    return DomainError(_("This check-in code is not valid."))
+
+
+def check_window(
+    now: datetime, opens: datetime, closes: datetime, *, too_early: str, too_late: str
+) -> None:
+    """``DomainError`` with the caller's wording when ``now`` is outside the window."""
+    if now < opens:
+        raise DomainError(too_early)
+    if now > closes:
+        raise DomainError(too_late)
+
+
+def qr_svg_response(url: str) -> HttpResponse:
+    """The QR code of ``url`` as an SVG image, never cached by shared caches."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
