@@ -121,7 +121,7 @@ class CycleRule(models.Model):
         _("invited to the joint consultation"), default=default_consultation_invitees
     )
     quorum_percent = models.PositiveSmallIntegerField(
-        _("quorum (% of invitees)"),
+        _("quorum (percentage of invitees)"),
         default=DEFAULT_QUORUM_PERCENT,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
@@ -189,7 +189,7 @@ class Meeting(models.Model):
     # The date was shifted by weekends only: that year's official calendar was missing.
     calendar_estimated = models.BooleanField(default=False, editable=False)
     quorum_percent = models.PositiveSmallIntegerField(
-        _("quorum (% of invitees)"), default=DEFAULT_QUORUM_PERCENT
+        _("quorum (percentage of invitees)"), default=DEFAULT_QUORUM_PERCENT
     )
     chair = models.CharField(_("chair"), max_length=50, blank=True)
     recorder = models.CharField(_("recorder"), max_length=50, blank=True)
