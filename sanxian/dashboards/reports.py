@@ -1,0 +1,212 @@
+"""The monthly report as an xlsx workbook: one sheet per family of measures, Chinese
+headers (in the user's language), numbers stored as numbers and text neutralised against
+formula injection."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from sanxian.dashboards.selectors import APPEAL_RATE_LABELS, Dashboard, Period, Rate
+from sanxian.places.models import Place
+
+REPORT_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _local(moment: datetime) -> datetime:
+    """Beijing wall-clock time, as a spreadsheet date (no time zone)."""
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([safe_text(h) for h in header])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+    for row in rows:
+        ws.append([safe_text(v) for v in row])
+    for i, _h in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = 18 if i > 1 else 28
+    ws.freeze_panes = "A2"
+
+
+def report_workbook(board: Dashboard, title: str) -> bytes:
+    m = board.measures
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = _("Overview")[:31]
+    summary.append([safe_text(title)])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([_("Period"), safe_text(board.period.label)])
+    last = board.last_run.finished_at if board.last_run and board.last_run.finished_at else None
+    summary.append([_("Figures as of"), _local(last) if last else "—"])
+    if last:
+        summary["B3"].number_format = "yyyy-mm-dd hh:mm"
+    summary.append([])
+    summary.append([_("Measure"), _("Value (%)"), _("Numerator"), _("Denominator")])
+    lines: list[tuple[str, Rate | float | None]] = [
+        (_("Deliberation in order"), m.yi),
+        (_("Action within rules"), m.xing),
+        (_("Meetings held on schedule"), m.schedule_rate),
+        (_("Minutes filed"), m.minutes_rate),
+        (_("Steps through the gates in order"), m.gate_order),
+        (_("Actions under an adopted plan"), m.plan_rate),
+        (_("Party-first compliance"), m.party_first),
+        (_("Party members acted first"), m.acted_first),
+        (_("Party consensus before the residents' consultation"), m.consensus_first),
+        *[(str(label), m.appeal_rates[key]) for key, label in APPEAL_RATE_LABELS.items()],
+    ]
+    for label, rate in lines:
+        if isinstance(rate, Rate):
+            summary.append([label, rate.percent, rate.numerator, rate.denominator])
+        else:
+            summary.append([label, rate])
+    summary.column_dimensions["A"].width = 34
+    for col in "BCD":
+        summary.column_dimensions[col].width = 14
+
+    _sheet(
+        wb,
+        _("Structure"),
+        [_("Measure"), _("Value")],
+        [
+            [_("Residents"), m.get("residents")],
+            [_("Households"), m.get("households")],
+            [_("Party members"), m.get("party_members")],
+            [_("Grids"), m.get("grids")],
+            [_("Grids with a party group"), m.get("grids_with_party_group")],
+            [_("Grids with a full three-person team"), m.get("grids_with_full_team")],
+            [_("Building groups"), m.get("building_groups")],
+            [_("Building groups in a grid"), m.get("building_groups_in_grid")],
+            [_("Structure gaps (errors)"), m.gap_errors],
+            [_("Structure gaps (warnings)"), m.gap_warnings],
+            *[[g["title"], g["count"]] for g in m.gaps],
+        ],
+    )
+    _sheet(
+        wb,
+        _("Meetings"),
+        [_("Meeting"), _("Meetings due"), _("On schedule"), _("Held"), _("Minutes filed")],
+        [
+            [k["label"], k["due"], k["on_schedule"], k["held"], k["minutes"]]
+            for k in m.meetings_by_kind
+        ]
+        + [[], [_("Invited as"), _("Invited"), _("Attended"), _("Attendance (%)")]]
+        + [
+            [r["label"], r["rate"].denominator, r["rate"].numerator, r["rate"].percent]
+            for r in m.attendance
+        ],
+    )
+    _sheet(
+        wb,
+        _("Issues"),
+        [_("State"), _("Issues at the end of the period")],
+        [[s["label"], s["count"]] for s in m.states]
+        + [[], [_("Stage"), _("Left the stage"), _("Average days")]]
+        + [[s["label"], s["exits"], s["days"]] for s in m.stage_days]
+        + [
+            [],
+            [_("Measure"), _("Numerator"), _("Denominator"), _("Value (%)")],
+            *[
+                [label, r.numerator, r.denominator, r.percent]
+                for label, r in (
+                    (_("Steps through the gates in order"), m.gate_order),
+                    (_("Actions under an adopted plan"), m.plan_rate),
+                    (_("Party-first compliance"), m.party_first),
+                    (_("Party members acted first"), m.acted_first),
+                    (
+                        _("Party consensus before the residents' consultation"),
+                        m.consensus_first,
+                    ),
+                    (_("Residents satisfied with outcomes"), m.survey["rate"]),
+                )
+            ],
+        ],
+    )
+    _sheet(
+        wb,
+        _("Appeals"),
+        [_("Rate"), _("Numerator"), _("Denominator"), _("Value (%)")],
+        [
+            [
+                str(label),
+                m.appeal_rates[key].numerator,
+                m.appeal_rates[key].denominator,
+                m.appeal_rates[key].percent,
+            ]
+            for key, label in APPEAL_RATE_LABELS.items()
+        ]
+        + [[], [_("Overdue appeals"), _("Category"), _("Place"), _("Resolution due by")]]
+        + [
+            [a.pk, a.category.name, a.place.name, _local(a.resolution_due_at)]
+            for a in board.overdue
+        ],
+    )
+    if board.children:
+        _sheet(
+            wb,
+            _("By place"),
+            [
+                _("Place"),
+                _("Residents"),
+                _("Grids with a party group (%)"),
+                _("Structure gaps (errors)"),
+                _("Meetings held on schedule (%)"),
+                _("Minutes filed (%)"),
+                _("Open issues"),
+                _("Party-first compliance (%)"),
+                *[f"{label} (%)" for label in APPEAL_RATE_LABELS.values()],
+                _("Deliberation in order"),
+                _("Action within rules"),
+            ],
+            [
+                [
+                    c.node.name,
+                    c.measures.get("residents"),
+                    c.measures.party_group_coverage.percent,
+                    c.measures.gap_errors,
+                    c.measures.schedule_rate.percent,
+                    c.measures.minutes_rate.percent,
+                    c.measures.open_issues,
+                    c.measures.party_first.percent,
+                    *[c.measures.appeal_rates[k].percent for k in APPEAL_RATE_LABELS],
+                    c.measures.yi,
+                    c.measures.xing,
+                ]
+                for c in board.children
+            ],
+        )
+    _sheet(
+        wb,
+        _("Neighbourliness index"),
+        [_("Month"), _("Deliberation in order"), _("Action within rules")],
+        [[p.label, p.measures.yi, p.measures.xing] for p in board.trend],
+    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def report_filename(place: Place, period: Period) -> str:
+    name = f"{place.name}-{period.from_value}.xlsx"
+    return (
+        f"attachment; filename=\"report-{period.from_value}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )

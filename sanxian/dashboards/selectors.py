@@ -1,0 +1,680 @@
+"""Reads of the dashboards: access, periods, and the measures of a node from the roll-ups.
+
+A dashboard reads the roll-ups only (plus the live list of overdue appeals), with a fixed
+number of queries whatever the size of the subtree: one for the node's and its children's
+values over the period, one for the node's monthly trend.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Max, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sanxian.accounts.models import STAFF_ROLES
+from sanxian.accounts.scope import get_scope
+from sanxian.appeals.models import Appeal
+from sanxian.appeals.selectors import open_overdue_q
+from sanxian.dashboards.measures import (
+    balance_prefixes,
+    flow_families,
+    grid_anchor,
+    snapshot_families,
+)
+from sanxian.dashboards.models import DailyRollup, RollupRun
+from sanxian.grids.models import Grid
+from sanxian.issues.models import MAIN_LINE, IssueState, SurveyRating
+from sanxian.meetings.models import InviteeGroup, MeetingKind
+from sanxian.party.structure import ERROR, GAP_KINDS
+from sanxian.places.models import Place, PlaceKind
+from sanxian.places.paths import any_subtree_q, subtree_q
+
+DASHBOARD_KINDS = (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD, PlaceKind.BLOCK)
+REPORT_KINDS = (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD)
+OVERDUE_LIMIT = 10
+TREND_MONTHS = 12
+MAX_PERIOD_MONTHS = 36
+FIRST_YEAR = 2000
+SECONDS_PER_DAY = 86400
+
+# --- Access -----------------------------------------------------------------------------
+
+
+def get_place_for_dashboard(user, pk: int) -> Place:
+    """A sub-district, neighborhood or block the user works in (staff), else 404."""
+    scope = get_scope(user)
+    if not scope.is_staff:
+        raise Http404
+    place = Place.objects.filter(pk=pk, kind__in=DASHBOARD_KINDS).first()
+    if place is None or not scope.covers(place.path):
+        raise Http404
+    return place
+
+
+def get_grid_for_dashboard(user, pk: int) -> Grid:
+    """A grid the user works in or above (staff), else 404."""
+    scope = get_scope(user)
+    if not scope.is_staff:
+        raise Http404
+    grid = Grid.objects.select_related("block").filter(pk=pk).first()
+    if grid is None or not scope.sees_grid(grid.pk, grid.path):
+        raise Http404
+    return grid
+
+
+def home_url(user) -> str | None:
+    """The dashboard of the highest node among the user's staff roles."""
+    scope = get_scope(user)
+    if not scope.is_staff:
+        return None
+    places = [
+        a.place
+        for a in scope.assignments
+        if a.role in STAFF_ROLES and a.place is not None and a.place.kind in DASHBOARD_KINDS
+    ]
+    if places:
+        top = min(places, key=lambda p: (len(p.path), p.path))
+        return reverse("dashboards:place", args=[top.pk])
+    grids = [a.grid_id for a in scope.assignments if a.role in STAFF_ROLES and a.grid_id]
+    if grids:
+        return reverse("dashboards:grid", args=[min(grids)])
+    return None
+
+
+# --- Periods ----------------------------------------------------------------------------
+
+
+def month_label(year: int, month: int) -> str:
+    return formats.date_format(date(year, month, 1), "YEAR_MONTH_FORMAT")
+
+
+def month_value(year: int, month: int) -> str:
+    """(2025, 10) → "2025-10"."""
+    return f"{year:04d}-{month:02d}"
+
+
+def _shift(year: int, month: int, by: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """ "2025-10" → (2025, 10); None when malformed."""
+    parts = text.strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        return None
+    return year, month
+
+
+PRESETS: dict[str, tuple[Any, int]] = {
+    "this_month": (gettext_lazy("This month"), 1),
+    "last_month": (gettext_lazy("Last month"), 1),
+    "last_3": (gettext_lazy("Last 3 months"), 3),
+    "last_6": (gettext_lazy("Last 6 months"), 6),
+    "last_12": (gettext_lazy("Last 12 months"), 12),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    first_month: tuple[int, int]
+    last_month: tuple[int, int]
+    preset: str = "custom"
+
+    @property
+    def first(self) -> date:
+        return date(*self.first_month, 1)
+
+    @property
+    def last(self) -> date:
+        year, month = self.last_month
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+    @property
+    def months(self) -> list[tuple[int, int]]:
+        out = [self.first_month]
+        while out[-1] != self.last_month:
+            out.append(_shift(*out[-1], 1))
+        return out
+
+    @property
+    def label(self) -> str:
+        if self.first_month == self.last_month:
+            return month_label(*self.first_month)
+        return _("%(first)s to %(last)s") % {
+            "first": month_label(*self.first_month),
+            "last": month_label(*self.last_month),
+        }
+
+    @property
+    def from_value(self) -> str:
+        return month_value(*self.first_month)
+
+    @property
+    def to_value(self) -> str:
+        return month_value(*self.last_month)
+
+
+def preset_period(preset: str, today: date) -> Period:
+    this = (today.year, today.month)
+    if preset == "last_month":
+        last = _shift(*this, -1)
+        return Period(last, last, preset)
+    count = PRESETS.get(preset, PRESETS["this_month"])[1]
+    return Period(_shift(*this, -(count - 1)), this, preset if preset in PRESETS else "this_month")
+
+
+def parse_period(params, today: date) -> tuple[Period, str]:
+    """The period asked for by ``period`` (a preset) or ``from``/``to`` (months), and an
+    error message when the request was not usable (then this month is shown)."""
+    preset = params.get("period", "")
+    start, end = params.get("from", ""), params.get("to", "")
+    if not start and not end:
+        if preset and preset not in PRESETS and preset != "custom":
+            return preset_period("this_month", today), _("Unknown period; showing this month.")
+        return preset_period(preset or "this_month", today), ""
+    first, last = parse_month(start or end), parse_month(end or start)
+    fallback = preset_period("this_month", today)
+    if first is None or last is None:
+        return fallback, _("Months are written as YYYY-MM, e.g. 2025-10; showing this month.")
+    if first > last:
+        first, last = last, first
+    if first < (FIRST_YEAR, 1) or last > (today.year, today.month):
+        return fallback, _(
+            "Choose months between %(first)s and this month; showing this month."
+        ) % {"first": month_label(FIRST_YEAR, 1)}
+    if len(Period(first, last).months) > MAX_PERIOD_MONTHS:
+        return fallback, _("A period spans at most %(n)s months; showing this month.") % {
+            "n": MAX_PERIOD_MONTHS
+        }
+    return Period(first, last, "custom"), ""
+
+
+# --- Measures ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> float | None:
+        value = self.value
+        return round(value * 100, 1) if value is not None else None
+
+
+def mean_percent(*rates: Rate) -> float | None:
+    """The average of the rates that have something to count (None if none has)."""
+    values = [r.percent for r in rates if r.percent is not None]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+KIND_LABELS = {k.value: k.label for k in MeetingKind}
+ROLE_LABELS = {k.value: k.label for k in InviteeGroup}
+MAIN_STAGES = [s for s in MAIN_LINE if s != IssueState.DONE]
+
+
+@dataclass
+class Measures:
+    """Derived measures over one node's summed roll-up values."""
+
+    values: dict[str, int]
+    snapshot_day: date | None = None
+
+    def get(self, name: str) -> int:
+        return int(self.values.get(name, 0))
+
+    def total(self, prefix: str) -> int:
+        return sum(v for k, v in self.values.items() if k.startswith(prefix))
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(k[len(prefix) :] for k in self.values if k.startswith(prefix))
+
+    # structure
+    @property
+    def structure_rows(self) -> list[tuple[str, str, Any, bool]]:
+        """(test id, label, value, is a rate) of the structure's counts and coverage."""
+        return [
+            ("residents", _("Residents"), self.get("residents"), False),
+            ("households", _("Households"), self.get("households"), False),
+            ("party-members", _("Party members"), self.get("party_members"), False),
+            ("grids", _("Grids"), self.get("grids"), False),
+            (
+                "party-group-coverage",
+                _("Grids with a party group"),
+                self.party_group_coverage,
+                True,
+            ),
+            (
+                "team-coverage",
+                _("Grids with a full three-person team"),
+                self.team_coverage,
+                True,
+            ),
+            ("grid-coverage", _("Building groups in a grid"), self.grid_coverage, True),
+        ]
+
+    @property
+    def residents_count(self) -> int:
+        return self.get("residents")
+
+    @property
+    def party_group_coverage(self) -> Rate:
+        return Rate(self.get("grids_with_party_group"), self.get("grids"))
+
+    @property
+    def team_coverage(self) -> Rate:
+        return Rate(self.get("grids_with_full_team"), self.get("grids"))
+
+    @property
+    def grid_coverage(self) -> Rate:
+        return Rate(self.get("building_groups_in_grid"), self.get("building_groups"))
+
+    @property
+    def gaps(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": k.code,
+                "title": str(k.title),
+                "severity": k.severity,
+                "count": self.get(f"gaps:{k.code}"),
+            }
+            for k in GAP_KINDS
+            if self.get(f"gaps:{k.code}")
+        ]
+
+    @property
+    def gap_errors(self) -> int:
+        return sum(g["count"] for g in self.gaps if g["severity"] == ERROR)
+
+    @property
+    def gap_warnings(self) -> int:
+        return sum(g["count"] for g in self.gaps if g["severity"] != ERROR)
+
+    # cycle
+    @property
+    def schedule_rate(self) -> Rate:
+        return Rate(self.total("on_schedule:"), self.total("due:"))
+
+    @property
+    def minutes_rate(self) -> Rate:
+        return Rate(self.total("minutes:"), self.total("held:"))
+
+    @property
+    def meetings_by_kind(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": kind.value,
+                "label": str(kind.label),
+                "due": self.get(f"due:{kind.value}"),
+                "on_schedule": self.get(f"on_schedule:{kind.value}"),
+                "held": self.get(f"held:{kind.value}"),
+                "minutes": self.get(f"minutes:{kind.value}"),
+            }
+            for kind in MeetingKind
+        ]
+
+    @property
+    def attendance(self) -> list[dict[str, Any]]:
+        rows = []
+        for role in InviteeGroup:
+            invited = self.get(f"invited:{role.value}")
+            if not invited:
+                continue
+            rate = Rate(self.get(f"attended:{role.value}"), invited)
+            rows.append(
+                {
+                    "role": role.value,
+                    "label": str(role.label),
+                    "rate": rate,
+                    "percent": rate.percent,
+                }
+            )
+        return rows
+
+    @property
+    def attendance_rate(self) -> Rate:
+        return Rate(self.total("attended:"), self.total("invited:"))
+
+    # issues
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [
+            {"state": s.value, "label": str(s.label), "count": self.get(f"state:{s.value}")}
+            for s in IssueState
+        ]
+
+    @property
+    def open_issues(self) -> int:
+        return sum(
+            self.get(f"state:{s}")
+            for s in IssueState
+            if s not in (IssueState.DONE, IssueState.SHELVED)
+        )
+
+    @property
+    def stage_days(self) -> list[dict[str, Any]]:
+        rows = []
+        for s in MAIN_STAGES:
+            exits = self.get(f"stage_exits:{s.value}")
+            seconds = self.get(f"stage_seconds:{s.value}")
+            rows.append(
+                {
+                    "state": s.value,
+                    "label": str(s.label),
+                    "exits": exits,
+                    "days": round(seconds / exits / SECONDS_PER_DAY, 1) if exits else None,
+                }
+            )
+        return rows
+
+    @property
+    def gate_order(self) -> Rate:
+        return Rate(self.total("moves_in_order:"), self.total("moves:"))
+
+    @property
+    def plan_rate(self) -> Rate:
+        return Rate(self.get("actions_under_plan"), self.get("actions"))
+
+    @property
+    def acted_first(self) -> Rate:
+        """先行: party members acted before residents."""
+        return Rate(self.get("party_first"), self.get("first_actions"))
+
+    @property
+    def consensus_first(self) -> Rate:
+        """先议: the party's consensus came before the residents' consultation."""
+        return Rate(self.get("consensus_first"), self.get("consulted"))
+
+    @property
+    def party_first(self) -> Rate:
+        """Party-first compliance: both checks together."""
+        return Rate(
+            self.get("party_first") + self.get("consensus_first"),
+            self.get("first_actions") + self.get("consulted"),
+        )
+
+    @property
+    def survey(self) -> dict[str, Any]:
+        counts = {r.value: self.get(f"survey:{r.value}") for r in SurveyRating}
+        total = sum(counts.values())
+        good = counts[SurveyRating.SATISFIED] + counts[SurveyRating.BASICALLY_SATISFIED]
+        return {
+            "rows": [(str(r.label), counts[r.value]) for r in SurveyRating],
+            "rate": Rate(good, total),
+        }
+
+    # appeals
+    @property
+    def appeal_rates(self) -> dict[str, Rate]:
+        return {
+            "response": Rate(self.get("response_num"), self.get("response_den")),
+            "resolution": Rate(self.get("resolution_num"), self.get("rated")),
+            "satisfaction": Rate(self.get("satisfaction_num"), self.get("rated")),
+            "on_time": Rate(self.get("on_time_num"), self.get("closed") + self.get("open_overdue")),
+        }
+
+    # the neighbourliness index
+    @property
+    def yi(self) -> float | None:
+        """议有序: deliberation in order."""
+        return mean_percent(self.gate_order, self.minutes_rate)
+
+    @property
+    def xing(self) -> float | None:
+        """行有矩: action within rules."""
+        return mean_percent(self.plan_rate, self.party_first)
+
+
+APPEAL_RATE_LABELS = {
+    "response": gettext_lazy("Response rate"),
+    "resolution": gettext_lazy("Resolution rate"),
+    "satisfaction": gettext_lazy("Satisfaction rate"),
+    "on_time": gettext_lazy("On-time rate"),
+}
+
+
+def _balance_q() -> Q:
+    q = Q(pk__in=[])
+    for prefix in balance_prefixes():
+        q |= Q(metric__startswith=prefix)
+    return q
+
+
+def read_values(keys: list[str], period: Period) -> tuple[dict[str, dict[str, int]], date | None]:
+    """Summed values of each node for the period, and the day of the structure snapshot
+    used (the latest one up to the end of the period, else the latest one): one query."""
+    balance = _balance_q()
+    snaps = snapshot_families()
+    snapshot_day = DailyRollup.objects.filter(family__in=snaps)
+    latest_by_end = snapshot_day.filter(day__lte=period.last).order_by("-day").values("day")[:1]
+    latest = snapshot_day.order_by("-day").values("day")[:1]
+    rows = (
+        DailyRollup.objects.filter(node__in=keys)
+        .filter(
+            (Q(family__in=flow_families(), day__gte=period.first, day__lte=period.last) & ~balance)
+            | (balance & Q(day__lte=period.last))
+            | Q(family__in=snaps, day=Coalesce(Subquery(latest_by_end), Subquery(latest)))
+        )
+        .order_by()
+        .values("node", "family", "metric")
+        .annotate(v=Sum("value"), last_day=Max("day"))
+    )
+    values: dict[str, dict[str, int]] = {k: {} for k in keys}
+    day: date | None = None
+    for row in rows:
+        values[row["node"]][row["metric"]] = int(row["v"] or 0)
+        if row["family"] in snaps:
+            day = row["last_day"]
+    return values, day
+
+
+@dataclass
+class TrendPoint:
+    year: int
+    month: int
+    label: str
+    measures: Measures
+
+
+def read_trend(key: str, period: Period) -> list[TrendPoint]:
+    """The node's values month by month for the trend (the period, or the twelve months
+    up to its end if the period is shorter): one query."""
+    months = period.months
+    if len(months) < TREND_MONTHS:
+        first = _shift(*period.last_month, -(TREND_MONTHS - 1))
+        months = Period(first, period.last_month).months
+    first_day = date(*months[0], 1)
+    balance = _balance_q()
+    rows = (
+        DailyRollup.objects.filter(node=key)
+        .filter(
+            (Q(family__in=flow_families(), day__gte=first_day, day__lte=period.last) & ~balance)
+            | (balance & Q(day__lte=period.last))
+        )
+        .order_by()
+        .annotate(month=TruncMonth("day"))
+        .values("month", "metric")
+        .annotate(v=Sum("value"))
+    )
+    by_month: dict[tuple[int, int], dict[str, int]] = {m: {} for m in months}
+    carried: dict[str, int] = {}
+    balances: list[tuple[tuple[int, int], str, int]] = []
+    prefixes = balance_prefixes()
+    for row in rows:
+        month = row["month"]
+        ym = (month.year, month.month)
+        if row["metric"].startswith(prefixes):
+            balances.append((ym, row["metric"], int(row["v"] or 0)))
+        elif ym in by_month:
+            by_month[ym][row["metric"]] = int(row["v"] or 0)
+    balances.sort()
+    index = 0
+    for ym in months:
+        while index < len(balances) and balances[index][0] <= ym:
+            _ym, metric, value = balances[index]
+            carried[metric] = carried.get(metric, 0) + value
+            index += 1
+        by_month[ym].update(carried)
+    # Months before anything was recorded are left out (those of the period stay).
+    recorded = {ym for ym, _metric, _value in balances} | {
+        ym for ym, values in by_month.items() if any(not k.startswith(prefixes) for k in values)
+    }
+    first_kept = min([*recorded, period.first_month])
+    return [
+        TrendPoint(y, m, month_label(y, m), Measures(by_month[(y, m)]))
+        for (y, m) in months
+        if (y, m) >= first_kept
+    ]
+
+
+# --- The dashboard ----------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    key: str
+    name: str
+    kind: str
+    url: str
+    place: Place | None = None
+    grid: Grid | None = None
+
+
+@dataclass
+class ChildRow:
+    node: Node
+    measures: Measures
+
+
+@dataclass
+class Dashboard:
+    node: Node
+    period: Period
+    measures: Measures
+    children: list[ChildRow]
+    trend: list[TrendPoint]
+    overdue: list[Appeal]
+    overdue_more: bool
+    last_run: RollupRun | None
+    now: datetime
+    breadcrumbs: list[dict[str, str | None]] = field(default_factory=list)
+
+    @property
+    def has_meetings(self) -> bool:
+        return self.node.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD)
+
+
+def place_node(place: Place) -> Node:
+    return Node(
+        key=place.path,
+        name=place.name,
+        kind=place.kind,
+        url=reverse("dashboards:place", args=[place.pk]),
+        place=place,
+    )
+
+
+def grid_node(grid: Grid) -> Node:
+    return Node(
+        key=grid_anchor(grid.pk),
+        name=grid.name,
+        kind="grid",
+        url=reverse("dashboards:grid", args=[grid.pk]),
+        grid=grid,
+    )
+
+
+def children_of(node: Node) -> list[Node]:
+    if node.grid is not None:
+        return []
+    place = node.place
+    assert place is not None
+    if place.kind == PlaceKind.BLOCK:
+        return [grid_node(g) for g in Grid.objects.filter(block=place).order_by("number", "id")]
+    return [place_node(p) for p in Place.objects.get_children(place).order_by("path")]
+
+
+def breadcrumbs_for(node: Node, scope) -> list[dict[str, str | None]]:
+    block = node.grid.block if node.grid is not None else None
+    place = block or node.place
+    assert place is not None
+    paths = [place.path[:i] for i in range(4, len(place.path) + 1, 4)]
+    places = list(Place.objects.filter(path__in=paths, kind__in=DASHBOARD_KINDS).order_by("depth"))
+    crumbs: list[dict[str, str | None]] = []
+    for p in places:
+        url = reverse("dashboards:place", args=[p.pk]) if scope.covers(p.path) else None
+        crumbs.append({"label": p.name, "url": url})
+    if node.grid is not None:
+        crumbs.append({"label": node.name, "url": None})
+    if crumbs:
+        crumbs[-1]["url"] = None
+    return crumbs
+
+
+def overdue_appeals(node: Node, now: datetime) -> tuple[list[Appeal], bool]:
+    if node.grid is not None:
+        paths = list(
+            Place.objects.filter(grid=node.grid, kind=PlaceKind.BUILDING_GROUP).values_list(
+                "path", flat=True
+            )
+        )
+        where = any_subtree_q(paths)
+    else:
+        assert node.place is not None
+        where = subtree_q(node.place.path)
+    rows = list(
+        Appeal.objects.filter(where)
+        .filter(open_overdue_q(now))
+        .select_related("category", "place")
+        .order_by("resolution_due_at", "id")[: OVERDUE_LIMIT + 1]
+    )
+    return rows[:OVERDUE_LIMIT], len(rows) > OVERDUE_LIMIT
+
+
+def dashboard(user, node: Node, period: Period, *, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    scope = get_scope(user)
+    children = children_of(node)
+    values, snapshot_day = read_values([node.key] + [c.key for c in children], period)
+    overdue, more = overdue_appeals(node, now)
+    return Dashboard(
+        node=node,
+        period=period,
+        measures=Measures(values[node.key], snapshot_day),
+        children=[ChildRow(c, Measures(values[c.key], snapshot_day)) for c in children],
+        trend=read_trend(node.key, period),
+        overdue=overdue,
+        overdue_more=more,
+        last_run=RollupRun.objects.filter(finished_at__isnull=False, error="").first(),
+        now=now,
+        breadcrumbs=breadcrumbs_for(node, scope),
+    )
+
+
+def report_title(place: Place, period: Period) -> str:
+    """E.g. “江南新村居民区 2025年10月 “党员三先”工作月报”."""
+    name = place.name
+    if place.kind == PlaceKind.NEIGHBORHOOD and not name.endswith("居民区"):
+        name = _("%(name)s neighborhood") % {"name": name}
+    return _("%(place)s %(month)s “Party members' three firsts” monthly report") % {
+        "place": name,
+        "month": period.label,
+    }
