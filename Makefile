@@ -23,6 +23,7 @@ node_modules/.installed: package.json package-lock.json
 assets: node_modules/.installed
 	mkdir -p sanxian/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js sanxian/static/vendor/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js sanxian/static/vendor/echarts.min.js
 
 messages: $(VENV)/.installed
 	$(BIN)/python scripts/compile_translations.py
@@ -31,6 +32,7 @@ demo: setup
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py seed_holidays
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py refresh_rollups
 
 run: demo
 	@echo "Task worker and scheduler starting; serving at http://$(HOST):$(PORT)/"

@@ -25,6 +25,16 @@ JOBS: tuple[Job, ...] = (
         every=timedelta(hours=1),
     ),
     Job(
+        name="refresh_rollups",
+        task_path="sanxian.dashboards.tasks.refresh_rollups_task",
+        every=timedelta(hours=1),
+    ),
+    Job(
+        name="rebuild_rollups",
+        task_path="sanxian.dashboards.tasks.rebuild_rollups_task",
+        every=timedelta(days=1),
+    ),
+    Job(
         name="generate_duty_shifts",
         task_path="sanxian.volunteers.tasks.generate_duty_shifts",
         every=timedelta(days=1),
