@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run setup demo test lint types unit e2e messages assets clean
+.PHONY: run setup demo test lint types security unit e2e messages assets clean
 
 setup: $(VENV)/.installed node_modules/.installed assets messages
 
@@ -54,7 +54,13 @@ unit: setup
 e2e: setup
 	$(BIN)/python -m pytest -q e2e
 
-test: setup lint types
+# Static security analysis of the code (medium and high findings fail), and known
+# vulnerabilities of the installed dependencies (PyPI's advisory data; needs PyPI).
+security: $(VENV)/.installed
+	$(BIN)/bandit -q -r sanxian -x 'sanxian/*/migrations' --severity-level medium
+	$(BIN)/pip-audit --vulnerability-service pypi --progress-spinner off --skip-editable
+
+test: setup lint types security
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -6,14 +6,25 @@ Environment variables:
     DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/sanxian; SQLite file by default
     SQLITE_PATH         path of the embedded database (default ./db.sqlite3)
     DJANGO_ALLOWED_HOSTS comma-separated
+    SANXIAN_HTTPS       "1" behind HTTPS: SSL redirect, HSTS, secure cookies
+    SANXIAN_DATA_KEYS   Fernet keys for identity card and phone numbers (first encrypts)
+    SANXIAN_LOOKUP_KEY  key of the digests that look those numbers up
+    SANXIAN_PROXIES     number of trusted reverse proxies in front of the app (default 0); when
+                        set, the client address comes from X-Forwarded-For and the scheme from
+                        X-Forwarded-Proto
+    REDIS_URL           optional shared cache (rate-limit counters) for several web processes
+    SANXIAN_APPEAL_RATE_RESIDENT / _RESIDENT_IP / _STAFF / _STAFF_IP
+                        appeal-filing limits, e.g. "5/10m" (see SANXIAN_APPEAL_RATES)
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,7 +40,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     # Development and tests only; deployments set DJANGO_SECRET_KEY (see README).
-    SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -48,6 +59,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "sanxian.accounts",
     "sanxian.places",
     "sanxian.grids",
@@ -59,12 +71,15 @@ INSTALLED_APPS = [
     "sanxian.volunteers",
     "sanxian.activities",
     "sanxian.dashboards",
+    "sanxian.audit",
     "sanxian.periodic",
     "sanxian.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sanxian.accounts.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sanxian.urls"
@@ -140,6 +157,11 @@ TASKS = {
 }
 
 # --- Authentication -------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before the password is checked.
+    "sanxian.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -148,14 +170,70 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # At least three of: lowercase, uppercase, digits, symbols (等级保护 password complexity).
+    {
+        "NAME": "sanxian.accounts.validators.CharacterClassValidator",
+        "OPTIONS": {"min_length": 8, "min_classes": 3},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions: each request moves the expiry, so 30 idle minutes sign the user out. Sessions
+# are stored with their user, so disabling an account deletes its sessions at once.
+SESSION_ENGINE = "sanxian.accounts.sessions"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Sign-in lockout (django-axes): 5 failures for one username, or from one address, lock
+# sign-in for 30 minutes; failures while locked do not extend it; a successful sign-in
+# clears the count. Staff unlock with `manage.py axes_reset_username NAME` or
+# `manage.py axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "sanxian.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sanxian.accounts.client.client_ip"
+# Sign-ins and failures are recorded by the audit log; axes keeps only the failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Number of reverse proxies (nginx, a load balancer) in front of the app. With none, the
+# client address is the connection's; with N, the N-th address from the right of
+# X-Forwarded-For, and X-Forwarded-Proto tells whether the request came over HTTPS.
+SANXIAN_PROXIES = int(os.environ.get("SANXIAN_PROXIES", "0") or 0)
+if SANXIAN_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Cache and rate limits ------------------------------------------------------------
+# Counters of the rate limits live in the cache: per process by default, shared between
+# web processes when REDIS_URL is set (needs the redis package).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sanxian"}
+    )
+}
+RATELIMIT_IP_META_KEY = "sanxian.accounts.client.client_ip_or_unknown"
+# Appeal filing (django-ratelimit rates: count/period, e.g. "5/10m").
+SANXIAN_APPEAL_RATES = {
+    # a resident filing their own appeals: per account, and per address
+    "resident": os.environ.get("SANXIAN_APPEAL_RATE_RESIDENT", "5/10m"),
+    "resident_ip": os.environ.get("SANXIAN_APPEAL_RATE_RESIDENT_IP", "30/h"),
+    # staff filing on behalf of residents without a phone (a door-to-door round)
+    "staff": os.environ.get("SANXIAN_APPEAL_RATE_STAFF", "20/10m"),
+    "staff_ip": os.environ.get("SANXIAN_APPEAL_RATE_STAFF_IP", "60/h"),
+}
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -181,17 +259,59 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Photos: at most this many bytes each, checked by content (Pillow), not by file name.
 SANXIAN_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
+# --- Personal data (identity card and phone numbers; see sanxian/personal_data.py) ------
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotate by prepending).
+SANXIAN_DATA_KEYS = os.environ.get("SANXIAN_DATA_KEYS", "")
+# Key of the HMAC digests that find a number without decrypting it.
+SANXIAN_LOOKUP_KEY = os.environ.get("SANXIAN_LOOKUP_KEY", "")
+
 # --- Security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env_bool("SANXIAN_HTTPS", False):
+HTTPS = not DEBUG and env_bool("SANXIAN_HTTPS", False)
+if HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
+# Content Security Policy: scripts, style sheets, fonts and requests from this site only;
+# no inline script, no framing, forms post only here. The one inline style sheet allowed is
+# the rule htmx adds for its request indicators (by its hash). Style attributes are allowed
+# (they cannot run script): ECharts' tooltips lay themselves out with them.
+HTMX_INDICATOR_STYLE_HASH = "'sha256-bsV5JivYxvGywDAZ22EZJKBFip65Ng9xoJVLbBg7bdo='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, HTMX_INDICATOR_STYLE_HASH],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+# Browser features the product never uses are switched off for every page.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+}
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,14 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> None:
     """Each test starts in the product's default language (management commands and
     earlier tests may leave another one active in this thread)."""

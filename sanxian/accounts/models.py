@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -116,3 +117,19 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         node = self.place or self.grid
         return f"{self.user} · {self.get_role_display()} · {node}"
+
+
+class UserSession(AbstractBaseSession):
+    """A signed-in (or anonymous) session, with the user it belongs to (see ``sessions``)."""
+
+    user_id = models.BigIntegerField(_("user"), null=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from sanxian.accounts.sessions import SessionStore
+
+        return SessionStore

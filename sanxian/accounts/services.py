@@ -7,7 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sanxian.accounts.models import GRID_ROLES, Role, RoleAssignment, User
+from sanxian.accounts.models import GRID_ROLES, Role, RoleAssignment, User, UserSession
 from sanxian.grids.models import Grid
 from sanxian.places.errors import DomainError
 from sanxian.places.models import Place, PlaceKind, Resident
@@ -84,3 +84,22 @@ def end_role(*, assignment: RoleAssignment, ends_on: date) -> RoleAssignment:
     assignment.ends_on = ends_on
     assignment.save(update_fields=["ends_on"])
     return assignment
+
+
+@transaction.atomic
+def disable_user(*, user: User) -> int:
+    """Disable an account: it can no longer sign in, and every session it has ends now.
+
+    Returns how many sessions were ended. (A request already in flight finishes; its next
+    request is anonymous, since an inactive user is never loaded from a session.)
+    """
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return end_sessions(user=user)
+
+
+def end_sessions(*, user: User) -> int:
+    """End every session of ``user`` (signs them out everywhere)."""
+    deleted, _details = UserSession.objects.filter(user_id=user.pk).delete()
+    return deleted

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
@@ -87,6 +89,21 @@ def _render_new(
     )
 
 
+def _filing_limit(request: HttpRequest, *, on_behalf: bool) -> int | None:
+    """Count one filing against the account's and the address's limits; the minutes to
+    wait when either is exceeded, else None (settings.SANXIAN_APPEAL_RATES)."""
+    kind = "staff" if on_behalf else "resident"
+    rates = settings.SANXIAN_APPEAL_RATES
+    waits = []
+    for key, rate in (("user", rates[kind]), ("ip", rates[f"{kind}_ip"])):
+        usage = get_usage(
+            request, group=f"appeals.file.{kind}.{key}", key=key, rate=rate, increment=True
+        )
+        if usage is not None and usage["should_limit"]:
+            waits.append(max(usage["time_left"], 60))
+    return -(-max(waits) // 60) if waits else None
+
+
 def _file(
     request: HttpRequest,
     resident: Resident,
@@ -106,6 +123,19 @@ def _file(
     form = form_class(request.POST, request.FILES, places=places, categories=categories)
     if not form.is_valid():
         return _render_new(request, form, resident, on_behalf=on_behalf, status=400)
+    wait = _filing_limit(request, on_behalf=on_behalf)
+    if wait is not None:
+        # Too many appeals in a short time: nothing is filed, and the form comes back as it
+        # was written so the appeal can be sent again later.
+        form.add_error(
+            None,
+            _(
+                "Many appeals have been sent from here in a short time. Please send this "
+                "one again in %(minutes)d minutes; what you wrote is kept below."
+            )
+            % {"minutes": wait},
+        )
+        return _render_new(request, form, resident, on_behalf=on_behalf, status=429)
     data = form.cleaned_data
     try:
         appeal = services.file_appeal(
