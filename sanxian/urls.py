@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("sanxian.volunteers.urls")),
     path("", include("sanxian.activities.urls")),
     path("", include("sanxian.dashboards.urls")),
+    path("", include("sanxian.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

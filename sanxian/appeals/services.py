@@ -32,6 +32,8 @@ from sanxian.appeals.models import (
     EventKind,
     Rating,
 )
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.issues.models import Issue, IssueSource, IssueState
 from sanxian.issues.services import create_issue
 from sanxian.places.errors import DomainError
@@ -256,6 +258,14 @@ def _transition(
     """Move ``appeal`` (see ``_move``) and record the event for the move."""
     seen = _move(appeal, to=to, allowed_from=allowed_from, now=now, contact=contact, **fields)
     _event(appeal, kind=kind, actor=actor, at=now, from_state=seen, to_state=to, note=note)
+    audit.record(
+        AuditAction.TRANSITION,
+        actor=actor,
+        target=appeal,
+        path=appeal.path,
+        from_state=seen,
+        to_state=to,
+    )
     return appeal
 
 

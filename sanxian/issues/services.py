@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxian.accounts.models import User
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.issues.gates import missing_for, with_facts
 from sanxian.issues.models import (
     ADOPTION_MEETING_KINDS,
@@ -198,6 +200,15 @@ def _move(
             to_state=to,
             meeting=meeting,
             note=note.strip(),
+        )
+        audit.record(
+            AuditAction.TRANSITION,
+            actor=actor,
+            target=issue,
+            path=issue.path,
+            from_state=old,
+            to_state=to,
+            meeting=meeting.pk if meeting is not None else None,
         )
     issue.refresh_from_db(fields=["state", "resume_state", "version", "state_changed_at"])
     return issue

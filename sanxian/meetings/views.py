@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.checkin import qr_svg_response
 from sanxian.issues.models import Issue, IssueState
 from sanxian.meetings import exports, selectors, services
@@ -276,6 +278,9 @@ def _feed_context(request: HttpRequest) -> dict[str, object]:
 def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
     content = exports.minutes_docx(exports.minutes_data(meeting))
+    audit.record(
+        AuditAction.EXPORT, request=request, target=meeting, path=meeting.path, export="minutes"
+    )
     response = HttpResponse(content, content_type=exports.DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = exports.content_disposition(
         exports.minutes_filename(meeting), f"meeting-{meeting.pk}-minutes.docx"

@@ -20,17 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from sanxian.spreadsheets import safe_cell
 from sanxian.volunteers.selectors import ServiceRecord
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: object) -> object:
-    """A cell value that a spreadsheet will not evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def record_filename(record: ServiceRecord) -> str:
@@ -75,7 +66,7 @@ def service_record_xlsx(record: ServiceRecord) -> bytes:
         (_("Handled by (signature)"), ""),
     ]
     for label, value in head:
-        ws.append([label, safe(value)])
+        ws.append([label, safe_cell(value)])
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.append([])
     columns = [
@@ -99,9 +90,9 @@ def service_record_xlsx(record: ServiceRecord) -> bytes:
         ws.append(
             [
                 line.day,
-                safe(line.service),
-                safe(line.where),
-                safe(line.team),
+                safe_cell(line.service),
+                safe_cell(line.where),
+                safe_cell(line.team),
                 start.strftime("%Y-%m-%d %H:%M"),
                 end.strftime("%Y-%m-%d %H:%M"),
                 float(line.hours),

@@ -19,9 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanxian.accounts.models import User
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.checkin import qr_svg_response
 from sanxian.meetings.exports import content_disposition
 from sanxian.places.errors import DomainError
+from sanxian.spreadsheets import XLSX_CONTENT_TYPE
 from sanxian.volunteers import exports, selectors, services
 from sanxian.volunteers.forms import RecordPeriodForm, RosterForm, SwapForm
 from sanxian.volunteers.models import CheckMethod, ShiftSignup, SignupState
@@ -471,8 +474,13 @@ def record_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     data = _record(request, pk)
     if data is None:
         return redirect("volunteers:ledger", pk=pk)
-    response = HttpResponse(
-        exports.service_record_xlsx(data), content_type=exports.XLSX_CONTENT_TYPE
+    response = HttpResponse(exports.service_record_xlsx(data), content_type=XLSX_CONTENT_TYPE)
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        target=data.volunteer,
+        path=data.volunteer.path,
+        export="volunteer service record",
     )
     response["Content-Disposition"] = content_disposition(
         exports.record_filename(data), f"service-record-{data.volunteer.pk}.xlsx"

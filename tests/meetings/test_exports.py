@@ -404,4 +404,4 @@ def test_query_counts_are_constant(world: World, login, client) -> None:
     )
     after = measure()
     assert before == after
-    assert max(after) <= 12
+    assert max(after) <= 13  # the Word minutes include one insert: the export's audit entry
