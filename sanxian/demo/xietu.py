@@ -30,6 +30,7 @@ from sanxian.accounts.services import assign_role, create_user
 from sanxian.demo.activities import delete_activities, load_activities
 from sanxian.demo.cases import load_cases
 from sanxian.demo.cycle import load_cycle
+from sanxian.demo.personal import load_personal_numbers
 from sanxian.demo.volunteers import delete_volunteers, load_volunteers
 from sanxian.grids.models import Grid, GridRole, GridTeamTerm
 from sanxian.grids.services import appoint_team_member, attach_building_group, create_grid
@@ -823,6 +824,9 @@ def load_demo(*, stdout: Writer | None = None) -> bool:
         stdout.write(f"Loading the demo sub-district {SUBDISTRICT_NAME} ({DISTRICT_NAME}) …\n")
     with transaction.atomic():
         _Builder(stdout).build()
+        root = demo_root()
+        assert root is not None
+        load_personal_numbers(root.path)
         cases = load_cases()
         cycle = load_cycle()
         volunteers = load_volunteers()

@@ -195,11 +195,27 @@ class Resident(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     relation = models.CharField(_("relation to household"), max_length=10, choices=Relation.choices)
     moved_in = models.DateField(_("moved in"), null=True, blank=True)
+    # Identity card and phone numbers, sealed (``sanxian.personal_data``): encrypted, a
+    # keyed digest for exact lookup, and the last four characters for display.
+    id_number_sealed = models.TextField(blank=True, editable=False)
+    id_number_digest = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering: ClassVar = ["path", "id"]
+        constraints: ClassVar = [
+            # One record per person: an identity card number belongs to one resident.
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="resident_one_per_id_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

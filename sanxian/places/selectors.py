@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Substr
 from django.http import Http404
 
+from sanxian.accounts.models import Role
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.grids.models import Grid, GridTeamTerm
 from sanxian.party.models import PartyMember
@@ -32,6 +33,24 @@ def get_resident_for_user(user, pk: int) -> Resident:
     if resident is None or not scope.covers(resident.path):
         raise Http404
     return resident
+
+
+# Who may see residents' identity card and phone numbers (the residents' committee that
+# keeps the roster), besides the resident themself.
+PERSONAL_DATA_ROLES = frozenset(
+    {Role.SUBDISTRICT_ADMIN, Role.NEIGHBORHOOD_SECRETARY, Role.SOCIAL_WORKER}
+)
+
+
+def may_see_personal_numbers(user, resident: Resident) -> bool:
+    if user.resident_id == resident.pk:
+        return True
+    return any(
+        a.role in PERSONAL_DATA_ROLES
+        and a.place is not None
+        and resident.path.startswith(a.place.path)
+        for a in get_scope(user).assignments
+    )
 
 
 def ancestors(place: Place) -> list[Place]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from sanxian import personal_data
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.party.models import PartyMember, PartyOrg
 from sanxian.places.errors import DomainError
 from sanxian.places.models import (
@@ -120,3 +124,64 @@ def create_owners_committee(
     return OwnersCommittee.objects.create(
         place=place, path=place.path, name=name, term_start=term_start, chair=chair
     )
+
+
+# --- Identity card and phone numbers (sealed; see sanxian.personal_data) ----------------
+
+PERSONAL_FIELDS = ("id_number", "phone")
+ID_NUMBER_LENGTH = 18
+
+
+@transaction.atomic
+def set_personal_numbers(
+    *, resident: Resident, id_number: str | None = None, phone: str | None = None
+) -> Resident:
+    """Record a resident's identity card and/or phone number (``None`` leaves one as it
+    is, ``""`` clears it). Raises ``ValidationError`` for a malformed number and
+    ``DomainError`` when another resident already has the identity card number."""
+    changed: list[str] = []
+    if id_number is not None:
+        sealed = personal_data.seal(personal_data.normalise_id_number(id_number))
+        if (
+            sealed.digest
+            and Resident.objects.filter(id_number_digest=sealed.digest)
+            .exclude(pk=resident.pk)
+            .exists()
+        ):
+            raise DomainError(_("Another resident already has this identity card number."))
+        resident.id_number_sealed = sealed.sealed
+        resident.id_number_digest = sealed.digest
+        resident.id_number_last4 = sealed.last4
+        changed += ["id_number_sealed", "id_number_digest", "id_number_last4"]
+    if phone is not None:
+        sealed = personal_data.seal(personal_data.normalise_phone(phone))
+        resident.phone_sealed = sealed.sealed
+        resident.phone_digest = sealed.digest
+        resident.phone_last4 = sealed.last4
+        changed += ["phone_sealed", "phone_digest", "phone_last4"]
+    if changed:
+        resident.save(update_fields=changed)
+    return resident
+
+
+def reveal_personal_number(
+    *, resident: Resident, field: str, reason: str, request: HttpRequest
+) -> str:
+    """The full number, for a stated reason; the reveal is written to the audit log."""
+    if field not in PERSONAL_FIELDS:
+        raise DomainError(_("Unknown field."))
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise DomainError(_("Please say why you need the full number."))
+    value = personal_data.unseal(getattr(resident, f"{field}_sealed"))
+    if not value:
+        raise DomainError(_("No number is recorded."))
+    audit.record(
+        AuditAction.REVEAL,
+        request=request,
+        target=resident,
+        path=resident.path,
+        field=field,
+        reason=reason[:200],
+    )
+    return value

@@ -7,5 +7,6 @@ app_name = "places"
 urlpatterns = [
     path("places/<int:pk>/", views.place_detail, name="detail"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("search/", views.search, name="search"),
 ]

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from sanxian.accounts.scope import get_scope
-from sanxian.places import selectors
-from sanxian.places.models import Place, PlaceKind
+from sanxian.personal_data import mask
+from sanxian.places import selectors, services
+from sanxian.places.errors import DomainError
+from sanxian.places.models import Place, PlaceKind, Resident
 
 
 def breadcrumbs_for(place: Place, scope) -> list[dict[str, str | None]]:
@@ -46,14 +50,46 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = get_scope(request.user)
     resident = selectors.get_resident_for_user(request.user, pk)
+    return _resident_page(request, resident)
+
+
+@login_required
+@require_POST
+def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one full number once, for the reason given (written to the audit log)."""
+    resident = selectors.get_resident_for_user(request.user, pk)
+    if not selectors.may_see_personal_numbers(request.user, resident):
+        raise Http404
+    field = request.POST.get("field", "")
+    try:
+        value = services.reveal_personal_number(
+            resident=resident, field=field, reason=request.POST.get("reason", ""), request=request
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return _resident_page(request, resident, status=400)
+    return _resident_page(request, resident, revealed={field: value})
+
+
+def _resident_page(
+    request: HttpRequest,
+    resident: Resident,
+    *,
+    revealed: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    scope = get_scope(request.user)
     household = resident.household
-    return render(
+    response = render(
         request,
         "places/resident.html",
         {
             "resident": resident,
+            "personal": selectors.may_see_personal_numbers(request.user, resident),
+            "revealed": revealed or {},
+            "masked_id": mask(resident.id_number_last4, services.ID_NUMBER_LENGTH),
+            "masked_phone": mask(resident.phone_last4, 11),
             "household": household,
             "housemates": [
                 r for r in selectors.household_members(household) if r.pk != resident.pk
@@ -70,7 +106,11 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {"label": resident.name, "url": None},
             ],
         },
+        status=status,
     )
+    if revealed:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
