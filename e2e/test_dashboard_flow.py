@@ -11,12 +11,21 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import screenshot, sign_in
+from e2e.conftest import ARTIFACTS, screenshot, sign_in
+from sanxian.activities.models import SignupState
 from sanxian.appeals.models import AppealState, Rating
 from sanxian.dashboards.services import refresh_all
 from sanxian.issues.models import ActionRecord, IssueState
 from sanxian.meetings.models import InviteeGroup, MeetingKind
-from tests.dashboards.helpers import add_appeal, add_issue, add_meeting, get_category
+from tests.dashboards.helpers import (
+    add_activity,
+    add_appeal,
+    add_hours,
+    add_issue,
+    add_meeting,
+    get_category,
+    get_volunteer,
+)
 from tests.world import build_world
 
 DESKTOP = {"width": 1100, "height": 900}
@@ -72,6 +81,17 @@ def world(transactional_db):  # type: ignore[no-untyped-def]
             minutes=True,
             invitees=[(InviteeGroup.GRID_TEAMS, True), (InviteeGroup.PARTY_MEMBERS, False)],
         )
+    helper = get_volunteer(w.north, "王师傅")
+    for days, hours in ((50, "3"), (28, "4.5"), (6, "2.5")):
+        add_hours(helper, w.building_group, started=now - timedelta(days=days), hours=hours)
+    add_activity(
+        w.building,
+        starts=now - timedelta(days=15),
+        capacity=10,
+        signups=[(SignupState.CONFIRMED, True), (SignupState.CONFIRMED, False)],
+        helpers=[(helper, "2")],
+        title="包粽子送老人",
+    )
     refresh_all()
     return w
 
@@ -85,10 +105,32 @@ def test_dashboard_draws_charts_and_drills_down_to_a_grid(browser, live_server, 
         page.goto("/dashboards/?period=last_3")
         page.goto("/dashboards/" + str(world.subdistrict.pk) + "/?period=last_3")
         expect(page.get_by_test_id("dashboard-title")).to_contain_text("测试街道")
-        for key in ("states", "rates", "index", "meetings", "attendance", "stages"):
+        for key in (
+            "states",
+            "rates",
+            "index",
+            "trend-yi",
+            "trend-xing",
+            "trend-lin",
+            "trend-qin",
+            "volunteers",
+            "activities",
+            "meetings",
+            "attendance",
+            "stages",
+        ):
             chart = page.get_by_test_id(f"chart-{key}")
             expect(chart).to_have_attribute("data-drawn", "1")
             expect(chart.locator("canvas")).to_have_count(1)
+        # The four parts of the index have values; the new sections their numbers.
+        for part in ("yi", "xing", "lin", "qin"):
+            expect(page.get_by_test_id(part)).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+        expect(page.get_by_test_id("index-total")).to_have_text(re.compile(r"^\d+(\.\d)?$"))
+        expect(page.get_by_test_id("volunteer-hours")).to_have_text("10")
+        expect(page.get_by_test_id("volunteers-serving")).to_have_text("1")
+        expect(page.get_by_test_id("activity-checkins")).to_have_text("1")
+        expect(page.get_by_test_id("activity-attendance")).to_have_text("50%")
+        expect(page.get_by_test_id("table-trend-lin")).to_contain_text("%")
         # The tables beside the charts hold the numbers the charts draw.
         expect(page.get_by_test_id("table-states")).to_contain_text("1")
         expect(page.get_by_test_id("rate-satisfaction")).to_have_text("66.7%")
@@ -103,8 +145,21 @@ def test_dashboard_draws_charts_and_drills_down_to_a_grid(browser, live_server, 
             }"""
         )
         assert painted > 1000
-        page.get_by_test_id("section-index").locator("details summary").first.click()
+        painted_lin = page.evaluate(
+            """() => {
+                const c = document.querySelector('[data-chart="trend-lin"] canvas');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let ink = 0;
+                for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0) ink++; }
+                return ink;
+            }"""
+        )
+        assert painted_lin > 1000
+        page.get_by_test_id("formula-yi").locator("summary").click()
         expect(page.get_by_test_id("formula-yi")).to_have_attribute("open", "")
+        page.get_by_test_id("formula-lin").locator("summary").click()
+        expect(page.get_by_test_id("formula-lin")).to_have_attribute("open", "")
+        page.get_by_test_id("section-index").screenshot(path=str(ARTIFACTS / "dashboard-index.png"))
         screenshot(page, "dashboard-subdistrict")
 
         page.get_by_test_id("children").get_by_role("link", name="北苑").click()

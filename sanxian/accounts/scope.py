@@ -28,6 +28,8 @@ class Scope:
     # Grids whose page the user may open because a role is held at the grid itself.
     grid_ids: frozenset[int] = frozenset()
     assignments: tuple[RoleAssignment, ...] = field(default=(), compare=False)
+    # The building-group paths of each grid in ``grid_ids`` (already loaded for ``paths``).
+    grid_paths: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def is_party(self) -> bool:
@@ -87,17 +89,19 @@ def compute_scope(user) -> Scope:
             grid_ids.add(a.grid_id)
         elif a.place is not None:
             paths.append(a.place.path)
+    grid_paths: dict[int, list[str]] = {}
     if grid_ids:
-        paths.extend(
-            Place.objects.filter(kind=PlaceKind.BUILDING_GROUP, grid_id__in=grid_ids).values_list(
-                "path", flat=True
-            )
-        )
+        for grid_id, path in Place.objects.filter(
+            kind=PlaceKind.BUILDING_GROUP, grid_id__in=grid_ids
+        ).values_list("grid_id", "path"):
+            grid_paths.setdefault(grid_id, []).append(path)
+            paths.append(path)
     return Scope(
         roles=roles,
         paths=tuple(minimal_prefixes(paths)),
         grid_ids=frozenset(grid_ids),
         assignments=assignments,
+        grid_paths={g: tuple(sorted(p)) for g, p in grid_paths.items()},
     )
 
 

@@ -6,11 +6,40 @@ Each chart is ``{"type": "bar" | "line", "categories": [...], "series": [{"name"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sanxian.dashboards.selectors import APPEAL_RATE_LABELS, Dashboard
+from sanxian.dashboards.selectors import APPEAL_RATE_LABELS, INDEX_PARTS, Dashboard, Measures
+
+Reader = Callable[[Measures], float | None]
+
+
+def part_series() -> dict[str, list[tuple[str, Reader]]]:
+    """Each part of the neighbourliness index with the two rates it averages."""
+    return {
+        "yi": [
+            (str(INDEX_PARTS["yi"]), lambda m: m.yi),
+            (_("Steps through the gates in order"), lambda m: m.gate_order.percent),
+            (_("Minutes filed"), lambda m: m.minutes_rate.percent),
+        ],
+        "xing": [
+            (str(INDEX_PARTS["xing"]), lambda m: m.xing),
+            (_("Actions under an adopted plan"), lambda m: m.plan_rate.percent),
+            (_("Party-first compliance"), lambda m: m.party_first.percent),
+        ],
+        "lin": [
+            (str(INDEX_PARTS["lin"]), lambda m: m.lin),
+            (_("Volunteer hours against the target"), lambda m: m.hours_score.percent),
+            (_("Appeals solved with residents' help"), lambda m: m.residents_help.percent),
+        ],
+        "qin": [
+            (str(INDEX_PARTS["qin"]), lambda m: m.qin),
+            (_("Activity attendance against the target"), lambda m: m.participation_score.percent),
+            (_("Satisfaction (appeals and outcomes)"), lambda m: m.satisfaction.percent),
+        ],
+    }
 
 
 def chart_data(board: Dashboard) -> dict[str, Any]:
@@ -45,12 +74,55 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
             "type": "line",
             "categories": months,
             "series": [
-                {"name": _("Deliberation in order"), "data": [p.measures.yi for p in board.trend]},
-                {"name": _("Action within rules"), "data": [p.measures.xing for p in board.trend]},
+                {"name": str(label), "data": [getattr(p.measures, key) for p in board.trend]}
+                for key, label in INDEX_PARTS.items()
             ],
             "percent": True,
         },
+        "volunteers": {
+            "type": "bar",
+            "categories": months,
+            "series": [
+                {
+                    "name": _("Approved volunteer hours"),
+                    "data": [p.measures.volunteer_hours for p in board.trend],
+                },
+                {
+                    "name": _("Hours per 100 residents"),
+                    "data": [p.measures.hours_per_100 for p in board.trend],
+                },
+            ],
+            "percent": False,
+            "horizontal": False,
+        },
+        "activities": {
+            "type": "bar",
+            "categories": months,
+            "series": [
+                {
+                    "name": _("Confirmed sign-ups"),
+                    "data": [p.measures.get("confirmed") for p in board.trend],
+                },
+                {"name": _("Check-ins"), "data": [p.measures.checkins for p in board.trend]},
+                {
+                    "name": _("Check-ins per 100 residents"),
+                    "data": [p.measures.participation for p in board.trend],
+                },
+            ],
+            "percent": False,
+            "horizontal": False,
+        },
     }
+    for key, parts in part_series().items():
+        charts[f"trend-{key}"] = {
+            "type": "line",
+            "categories": months,
+            "series": [
+                {"name": str(label), "data": [read(p.measures) for p in board.trend]}
+                for label, read in parts
+            ],
+            "percent": True,
+        }
     if board.has_meetings:
         kinds = m.meetings_by_kind
         charts["meetings"] = {

@@ -18,9 +18,11 @@ their numerator and denominator. Each metric is read in one of three ways:
 - ``SNAPSHOT``: the value on the latest day a snapshot was taken (structure coverage): a
   snapshot family records the state of things as of the refresh, on the refresh's day.
 
-Adding a family (volunteer hours, activity participation …) is one ``register(Family(...))``
-call with a collector; nothing else in the roll-up machinery changes. Collectors use a
-fixed number of grouped queries (GROUP BY path prefix and day), never a query per node.
+Families: structure (a snapshot), the monthly cycle, issues, appeals, volunteers (approved
+hours where the service happened) and activities (held activities, sign-ups, check-ins,
+helpers). Adding a family is one ``register(Family(...))`` call with a collector; nothing
+else in the roll-up machinery changes. Collectors use a fixed number of grouped queries
+(GROUP BY path prefix and day), never a query per node.
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
+from sanxian.activities.models import Activity, ActivityHelper, ActivitySignup, ActivityState
+from sanxian.activities.models import SignupState as ActivitySignupState
 from sanxian.appeals.models import CLOSED_STATES, GOOD_RATINGS, OPEN_STATES, Appeal, AppealEvent
 from sanxian.appeals.models import AppealState as AS
 from sanxian.appeals.selectors import period_bounds
@@ -55,6 +60,7 @@ from sanxian.party.models import PartyMember, PartyOrg, PartyOrgKind
 from sanxian.party.structure import check_structure
 from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
 from sanxian.places.paths import STEP_LENGTH, any_subtree_q, minimal_prefixes
+from sanxian.volunteers.models import HoursEntry, HoursState
 from sanxian.workdays.selectors import SHANGHAI
 
 FLOW = "flow"
@@ -495,6 +501,10 @@ def issues_changed_days(since: datetime, now: datetime) -> set[date]:
 
 # --- Appeals ----------------------------------------------------------------------------
 
+# The issue an appeal was merged into has an action record of a resident (not a party
+# member): the appeal was solved with residents' help (邻有助).
+RESIDENTS_ACTED = ActionRecord.objects.filter(issue=OuterRef("issue"), is_party_member=False)
+
 # Each part of the four rates counts on the day of its own moment (12345 convention, as
 # ``sanxian.appeals.selectors.appeal_rates`` defines them).
 APPEAL_PARTS: dict[str, Callable[[datetime], dict[str, Q]]] = {
@@ -512,6 +522,7 @@ APPEAL_PARTS: dict[str, Callable[[datetime], dict[str, Q]]] = {
     "closed_at": lambda now: {
         "closed": Q(state__in=CLOSED_STATES),
         "on_time_num": Q(state__in=CLOSED_STATES, closed_at__lte=F("resolution_due_at")),
+        "residents_help": Q(Exists(RESIDENTS_ACTED), state=AS.MERGED),
     },
     "resolution_due_at": lambda now: {
         "open_overdue": Q(state__in=OPEN_STATES, resolution_due_at__lt=now),
@@ -520,7 +531,9 @@ APPEAL_PARTS: dict[str, Callable[[datetime], dict[str, Q]]] = {
 
 
 def collect_appeals(w: Window) -> Collected:
-    """Appeals filed, and the numerators and denominators of the four rates."""
+    """Appeals filed, the numerators and denominators of the four rates, and on the day an
+    appeal closed ``residents_help``: it was merged into an issue whose action records
+    include a resident (not a party member) acting, at any time up to the refresh."""
     c = Collector()
     for day_field, parts_of in APPEAL_PARTS.items():
         parts = parts_of(w.now)
@@ -549,7 +562,116 @@ def appeals_changed_days(since: datetime, now: datetime) -> set[date]:
     days |= _days_of(
         AppealEvent.objects.filter(appeal_id__in=Subquery(touched)).values_list("at", flat=True)
     )
+    # A resident's action recorded since changes ``residents_help`` of the issue's appeals.
+    acted = ActionRecord.objects.filter(recorded_at__gte=since).values("issue_id")
+    days |= _days_of(
+        Appeal.objects.filter(issue_id__in=Subquery(acted)).values_list("closed_at", flat=True)
+    )
     return days
+
+
+# --- Volunteers (邻有助) ------------------------------------------------------------------
+
+HUNDREDTHS = 100
+
+
+def collect_volunteers(w: Window) -> Collected:
+    """Approved volunteer hours, on the (Beijing) day the service started, where the
+    service happened (the entry's ``path``: the place of the shift or activity, not the
+    volunteer's home). Pending and rejected hours do not count.
+
+    ``hours_centi:<source>``: approved hours in hundredths of an hour (duty shift, activity,
+    entered by the team); ``services:<source>``: approved entries. Distinct volunteers are
+    not additive across days or places and are not rolled up (the dashboard counts them
+    from the ledger).
+    """
+    c = Collector()
+    rows = (
+        _grouped(
+            HoursEntry.objects.filter(w.under(), w.within("started_at"), state=HoursState.APPROVED),
+            "started_at",
+        )
+        .values("p", "d", "source")
+        .annotate(n=Count("id"), h=Sum("hours"))
+    )
+    for row in rows:
+        c.add(row["p"], row["d"], f"services:{row['source']}", row["n"])
+        c.add(row["p"], row["d"], f"hours_centi:{row['source']}", _hundredths(row["h"]))
+    return c.values
+
+
+def _hundredths(hours: float | Decimal | None) -> int:
+    return round(float(hours or 0) * HUNDREDTHS)
+
+
+def volunteers_changed_days(since: datetime, now: datetime) -> set[date]:
+    """The service days of entries recorded or decided (approved, rejected) since."""
+    return _days_of(
+        HoursEntry.objects.filter(Q(created_at__gte=since) | Q(decided_at__gte=since))
+        .order_by()
+        .values_list("started_at", flat=True)
+    )
+
+
+# --- Activities (亲有度) ------------------------------------------------------------------
+
+
+def collect_activities(w: Window) -> Collected:
+    """Activities that took place, on the (Beijing) day they started, at their place.
+
+    ``held``: activities held; ``seats``: their seats; ``confirmed``: confirmed sign-ups;
+    ``checkins``: confirmed sign-ups checked in (attendees); ``helpers`` and
+    ``helper_centi``: helpers and their hours in hundredths (the hours set for each helper,
+    else the activity's duration). Planned and cancelled activities do not count.
+    """
+    c = Collector()
+    held = Activity.objects.filter(w.under(), w.within("starts_at"), state=ActivityState.HELD)
+    for row in _grouped(held, "starts_at").annotate(n=Count("id"), seats=Sum("capacity")):
+        c.add(row["p"], row["d"], "held", row["n"])
+        c.add(row["p"], row["d"], "seats", row["seats"] or 0)
+    signups = _grouped(
+        ActivitySignup.objects.filter(
+            activity__in=held.values("id"), state=ActivitySignupState.CONFIRMED
+        ),
+        "activity__starts_at",
+        "activity__path",
+    ).annotate(n=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
+    for row in signups:
+        c.add(row["p"], row["d"], "confirmed", row["n"])
+        c.add(row["p"], row["d"], "checkins", row["came"])
+    helpers = ActivityHelper.objects.filter(activity__in=held.values("id")).values_list(
+        "activity__path", "activity__starts_at", "activity__ends_at", "hours"
+    )
+    for path, starts_at, ends_at, hours in helpers:
+        day = local_day(starts_at)
+        duration = (ends_at - starts_at).total_seconds() / 3600
+        c.add(path, day, "helpers")
+        c.add(path, day, "helper_centi", _hundredths(duration if hours is None else hours))
+    return c.values
+
+
+def activities_changed_days(since: datetime, now: datetime) -> set[date]:
+    """Marking an activity held and check-ins carry no change stamp: the days of activities
+    started in the three months before ``since`` up to now, of activities created since,
+    and of those whose sign-ups or helpers changed since."""
+    touched = (
+        ActivitySignup.objects.filter(
+            Q(created_at__gte=since)
+            | Q(promoted_at__gte=since)
+            | Q(cancelled_at__gte=since)
+            | Q(checked_in_at__gte=since)
+        )
+        .order_by()
+        .values("activity_id")
+    )
+    credited = ActivityHelper.objects.filter(credited_at__gte=since).values("activity_id")
+    starts = Activity.objects.filter(
+        Q(starts_at__gte=since - timedelta(days=92), starts_at__lte=now)
+        | Q(created_at__gte=since)
+        | Q(pk__in=Subquery(touched))
+        | Q(pk__in=Subquery(credited))
+    ).values_list("starts_at", flat=True)
+    return _days_of(starts)
 
 
 register(Family("structure", collect_structure, snapshot=True))
@@ -563,6 +685,8 @@ register(
     )
 )
 register(Family("appeals", collect_appeals, changed_days=appeals_changed_days))
+register(Family("volunteers", collect_volunteers, changed_days=volunteers_changed_days))
+register(Family("activities", collect_activities, changed_days=activities_changed_days))
 
 
 # --- From anchors to nodes --------------------------------------------------------------

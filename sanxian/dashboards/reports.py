@@ -15,18 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from sanxian.dashboards.selectors import APPEAL_RATE_LABELS, Dashboard, Period, Rate
+from sanxian.dashboards.selectors import APPEAL_RATE_LABELS, Dashboard, Period, Rate, Target
 from sanxian.places.models import Place
-
-REPORT_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: object) -> object:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from sanxian.spreadsheets import safe_cell
 
 
 def _local(moment: datetime) -> datetime:
@@ -36,12 +27,12 @@ def _local(moment: datetime) -> datetime:
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
     ws = wb.create_sheet(title=title[:31])
-    ws.append([safe_text(h) for h in header])
+    ws.append([safe_cell(h) for h in header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True)
     for row in rows:
-        ws.append([safe_text(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     for i, _h in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 18 if i > 1 else 28
     ws.freeze_panes = "A2"
@@ -53,18 +44,25 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
     summary = wb.active
     assert summary is not None
     summary.title = _("Overview")[:31]
-    summary.append([safe_text(title)])
+    summary.append([safe_cell(title)])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Period"), safe_text(board.period.label)])
+    summary.append([_("Period"), safe_cell(board.period.label)])
     last = board.last_run.finished_at if board.last_run and board.last_run.finished_at else None
     summary.append([_("Figures as of"), _local(last) if last else "—"])
     if last:
         summary["B3"].number_format = "yyyy-mm-dd hh:mm"
     summary.append([])
     summary.append([_("Measure"), _("Value (%)"), _("Numerator"), _("Denominator")])
-    lines: list[tuple[str, Rate | float | None]] = [
+    lines: list[tuple[str, Rate | Target | float | None]] = [
+        (_("Neighbourliness index"), m.index),
         (_("Deliberation in order"), m.yi),
         (_("Action within rules"), m.xing),
+        (_("Neighbours help"), m.lin),
+        (_("Closeness with measure"), m.qin),
+        (_("Volunteer hours against the target"), m.hours_score),
+        (_("Appeals solved with residents' help"), m.residents_help),
+        (_("Activity attendance against the target"), m.participation_score),
+        (_("Satisfaction (appeals and outcomes)"), m.satisfaction),
         (_("Meetings held on schedule"), m.schedule_rate),
         (_("Minutes filed"), m.minutes_rate),
         (_("Steps through the gates in order"), m.gate_order),
@@ -77,6 +75,8 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
     for label, rate in lines:
         if isinstance(rate, Rate):
             summary.append([label, rate.percent, rate.numerator, rate.denominator])
+        elif isinstance(rate, Target):
+            summary.append([label, rate.percent, round(rate.amount, 2), round(rate.target, 2)])
         else:
             summary.append([label, rate])
     summary.column_dimensions["A"].width = 34
@@ -160,6 +160,50 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
             for a in board.overdue
         ],
     )
+    _sheet(
+        wb,
+        _("Volunteers"),
+        [_("Source"), _("Approved volunteer hours"), _("Services (approved entries)")],
+        [[r["label"], r["hours"], r["services"]] for r in m.hours_by_source]
+        + [
+            [_("Total"), m.volunteer_hours, m.volunteer_services],
+            [],
+            [_("Measure"), _("Value")],
+            [_("Residents"), m.residents_count],
+            [_("Hours per 100 residents"), m.hours_per_100],
+            [_("Volunteers serving"), m.volunteers_serving],
+            [],
+            [_("Month"), _("Approved volunteer hours"), _("Hours per 100 residents")],
+            *[[p.label, p.measures.volunteer_hours, p.measures.hours_per_100] for p in board.trend],
+        ],
+    )
+    _sheet(
+        wb,
+        _("Activities"),
+        [_("Measure"), _("Value")],
+        [
+            [_("Activities held"), m.activities_held],
+            [_("Seats offered"), m.get("seats")],
+            [_("Confirmed sign-ups"), m.get("confirmed")],
+            [_("Check-ins"), m.checkins],
+            [_("Check-ins per 100 residents"), m.participation],
+            [_("Attendance rate (%)"), m.attendance_rate_activities.percent],
+            [_("Households reached"), m.households_attending],
+            [_("Helpers"), m.get("helpers")],
+            [_("Helpers' hours"), m.helper_hours],
+            [],
+            [_("Month"), _("Confirmed sign-ups"), _("Check-ins"), _("Check-ins per 100 residents")],
+            *[
+                [
+                    p.label,
+                    p.measures.get("confirmed"),
+                    p.measures.checkins,
+                    p.measures.participation,
+                ]
+                for p in board.trend
+            ],
+        ],
+    )
     if board.children:
         _sheet(
             wb,
@@ -176,6 +220,10 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
                 *[f"{label} (%)" for label in APPEAL_RATE_LABELS.values()],
                 _("Deliberation in order"),
                 _("Action within rules"),
+                _("Neighbours help"),
+                _("Closeness with measure"),
+                _("Hours per 100 residents"),
+                _("Check-ins per 100 residents"),
             ],
             [
                 [
@@ -190,6 +238,10 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
                     *[c.measures.appeal_rates[k].percent for k in APPEAL_RATE_LABELS],
                     c.measures.yi,
                     c.measures.xing,
+                    c.measures.lin,
+                    c.measures.qin,
+                    c.measures.hours_per_100,
+                    c.measures.participation,
                 ]
                 for c in board.children
             ],
@@ -197,8 +249,25 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
     _sheet(
         wb,
         _("Neighbourliness index"),
-        [_("Month"), _("Deliberation in order"), _("Action within rules")],
-        [[p.label, p.measures.yi, p.measures.xing] for p in board.trend],
+        [
+            _("Month"),
+            _("Deliberation in order"),
+            _("Action within rules"),
+            _("Neighbours help"),
+            _("Closeness with measure"),
+            _("Neighbourliness index"),
+        ],
+        [
+            [
+                p.label,
+                p.measures.yi,
+                p.measures.xing,
+                p.measures.lin,
+                p.measures.qin,
+                p.measures.index,
+            ]
+            for p in board.trend
+        ],
     )
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -1,8 +1,10 @@
 """Reads of the dashboards: access, periods, and the measures of a node from the roll-ups.
 
-A dashboard reads the roll-ups only (plus the live list of overdue appeals), with a fixed
-number of queries whatever the size of the subtree: one for the node's and its children's
-values over the period, one for the node's monthly trend.
+A dashboard reads the roll-ups (plus, live, the list of overdue appeals and the two
+distinct counts that do not add up across days and places: volunteers serving and
+households reached), with a fixed number of queries whatever the size of the subtree: one
+for the node's and its children's values over the period, two for the node's monthly trend
+(values, and the residents each month is read with), one per distinct count.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Max, Q, Subquery, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.urls import reverse
@@ -21,9 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sanxian.accounts.models import STAFF_ROLES
-from sanxian.accounts.scope import get_scope
+from sanxian.accounts.scope import Scope, get_scope
+from sanxian.activities.models import ActivitySignup, ActivityState
+from sanxian.activities.models import SignupState as ActivitySignupState
 from sanxian.appeals.models import Appeal
-from sanxian.appeals.selectors import open_overdue_q
+from sanxian.appeals.selectors import open_overdue_q, period_bounds
 from sanxian.dashboards.measures import (
     balance_prefixes,
     flow_families,
@@ -36,7 +40,8 @@ from sanxian.issues.models import MAIN_LINE, IssueState, SurveyRating
 from sanxian.meetings.models import InviteeGroup, MeetingKind
 from sanxian.party.structure import ERROR, GAP_KINDS
 from sanxian.places.models import Place, PlaceKind
-from sanxian.places.paths import any_subtree_q, subtree_q
+from sanxian.places.paths import any_subtree_q
+from sanxian.volunteers.models import HoursEntry, HoursSource, HoursState
 
 DASHBOARD_KINDS = (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD, PlaceKind.BLOCK)
 REPORT_KINDS = (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD)
@@ -220,7 +225,33 @@ class Rate:
         return round(value * 100, 1) if value is not None else None
 
 
-def mean_percent(*rates: Rate) -> float | None:
+@dataclass(frozen=True)
+class Target:
+    """An amount against a target, read as a rate capped at 100 %."""
+
+    amount: float
+    target: float
+
+    @property
+    def value(self) -> float | None:
+        return min(self.amount / self.target, 1.0) if self.target else None
+
+    @property
+    def percent(self) -> float | None:
+        value = self.value
+        return round(value * 100, 1) if value is not None else None
+
+
+# The targets of the neighbourliness index, per 100 residents and month of the period.
+HOURS_TARGET = 100  # approved volunteer hours
+CHECKINS_TARGET = 10  # activity attendances (check-ins)
+
+
+def per_100(amount: float, residents: int) -> float | None:
+    return round(amount / residents * 100, 2) if residents else None
+
+
+def mean_percent(*rates: Rate | Target) -> float | None:
     """The average of the rates that have something to count (None if none has)."""
     values = [r.percent for r in rates if r.percent is not None]
     return round(sum(values) / len(values), 1) if values else None
@@ -237,6 +268,12 @@ class Measures:
 
     values: dict[str, int]
     snapshot_day: date | None = None
+    # Months in the period (the index's targets are per month).
+    months: int = 1
+    # Counted from the records (not additive, so not rolled up): distinct volunteers who
+    # served, distinct households that attended activities; None when not counted.
+    volunteers_serving: int | None = None
+    households_attending: int | None = None
 
     def get(self, name: str) -> int:
         return int(self.values.get(name, 0))
@@ -431,6 +468,81 @@ class Measures:
             "on_time": Rate(self.get("on_time_num"), self.get("closed") + self.get("open_overdue")),
         }
 
+    hours_target = HOURS_TARGET
+    checkins_target = CHECKINS_TARGET
+
+    # volunteers
+    @property
+    def volunteer_hours(self) -> float:
+        return self.total("hours_centi:") / 100
+
+    @property
+    def volunteer_services(self) -> int:
+        return self.total("services:")
+
+    @property
+    def hours_by_source(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "source": s.value,
+                "label": str(s.label),
+                "hours": self.get(f"hours_centi:{s.value}") / 100,
+                "services": self.get(f"services:{s.value}"),
+            }
+            for s in HoursSource
+        ]
+
+    @property
+    def hours_per_100(self) -> float | None:
+        """Approved volunteer hours per 100 residents."""
+        return per_100(self.volunteer_hours, self.residents_count)
+
+    @property
+    def hours_score(self) -> Target:
+        """Hours against the target of HOURS_TARGET hours per 100 residents a month."""
+        return Target(self.volunteer_hours, self.residents_count * HOURS_TARGET / 100 * self.months)
+
+    @property
+    def residents_help(self) -> Rate:
+        """Appeals closed that were solved with residents' help ÷ appeals closed."""
+        return Rate(self.get("residents_help"), self.get("closed"))
+
+    # activities
+    @property
+    def activities_held(self) -> int:
+        return self.get("held")
+
+    @property
+    def checkins(self) -> int:
+        return self.get("checkins")
+
+    @property
+    def helper_hours(self) -> float:
+        return self.get("helper_centi") / 100
+
+    @property
+    def participation(self) -> float | None:
+        """Activity attendances (check-ins) per 100 residents."""
+        return per_100(self.checkins, self.residents_count)
+
+    @property
+    def attendance_rate_activities(self) -> Rate:
+        return Rate(self.checkins, self.get("confirmed"))
+
+    @property
+    def participation_score(self) -> Target:
+        """Check-ins against the target of CHECKINS_TARGET per 100 residents a month."""
+        return Target(self.checkins, self.residents_count * CHECKINS_TARGET / 100 * self.months)
+
+    @property
+    def satisfaction(self) -> Rate:
+        """Appeals rated and residents surveyed on issue outcomes, pooled."""
+        survey = self.survey["rate"]
+        return Rate(
+            self.get("satisfaction_num") + survey.numerator,
+            self.get("rated") + survey.denominator,
+        )
+
     # the neighbourliness index
     @property
     def yi(self) -> float | None:
@@ -442,6 +554,29 @@ class Measures:
         """行有矩: action within rules."""
         return mean_percent(self.plan_rate, self.party_first)
 
+    @property
+    def lin(self) -> float | None:
+        """邻有助: neighbours help."""
+        return mean_percent(self.hours_score, self.residents_help)
+
+    @property
+    def qin(self) -> float | None:
+        """亲有度: closeness with measure."""
+        return mean_percent(self.participation_score, self.satisfaction)
+
+    @property
+    def index(self) -> float | None:
+        """The neighbourliness index: the average of the parts that have a value."""
+        parts = [p for p in (self.yi, self.xing, self.lin, self.qin) if p is not None]
+        return round(sum(parts) / len(parts), 1) if parts else None
+
+
+INDEX_PARTS = {
+    "yi": gettext_lazy("Deliberation in order"),
+    "xing": gettext_lazy("Action within rules"),
+    "lin": gettext_lazy("Neighbours help"),
+    "qin": gettext_lazy("Closeness with measure"),
+}
 
 APPEAL_RATE_LABELS = {
     "response": gettext_lazy("Response rate"),
@@ -515,6 +650,7 @@ def read_trend(key: str, period: Period) -> list[TrendPoint]:
         .annotate(v=Sum("value"))
     )
     by_month: dict[tuple[int, int], dict[str, int]] = {m: {} for m in months}
+    residents = _residents_by_month(key, months)
     carried: dict[str, int] = {}
     balances: list[tuple[tuple[int, int], str, int]] = []
     prefixes = balance_prefixes()
@@ -539,10 +675,27 @@ def read_trend(key: str, period: Period) -> list[TrendPoint]:
     }
     first_kept = min([*recorded, period.first_month])
     return [
-        TrendPoint(y, m, month_label(y, m), Measures(by_month[(y, m)]))
+        TrendPoint(y, m, month_label(y, m), Measures({**by_month[(y, m)], **residents[(y, m)]}))
         for (y, m) in months
         if (y, m) >= first_kept
     ]
+
+
+def _residents_by_month(key: str, months: list[tuple[int, int]]) -> dict:
+    """The residents of the structure snapshot each month is read with (the latest one up
+    to the month's end, else the latest one, as for a period): one query."""
+    snaps = list(
+        DailyRollup.objects.filter(node=key, family__in=snapshot_families(), metric="residents")
+        .order_by("day")
+        .values_list("day", "value")
+    )
+    out: dict[tuple[int, int], dict[str, int]] = {}
+    for ym in months:
+        last = Period(ym, ym).last
+        before = [v for d, v in snaps if d <= last]
+        chosen = before[-1] if before else (snaps[-1][1] if snaps else 0)
+        out[ym] = {"residents": int(chosen)} if chosen else {}
+    return out
 
 
 # --- The dashboard ----------------------------------------------------------------------
@@ -629,17 +782,62 @@ def breadcrumbs_for(node: Node, scope) -> list[dict[str, str | None]]:
     return crumbs
 
 
-def overdue_appeals(node: Node, now: datetime) -> tuple[list[Appeal], bool]:
+def node_paths(node: Node, scope: Scope | None = None) -> list[str]:
+    """The subtrees the node covers (a grid: its building groups, taken from the user's
+    scope when a role is held at that grid)."""
     if node.grid is not None:
-        paths = list(
+        known = scope.grid_paths.get(node.grid.pk) if scope is not None else None
+        if known is not None:
+            return list(known)
+        return list(
             Place.objects.filter(grid=node.grid, kind=PlaceKind.BUILDING_GROUP).values_list(
                 "path", flat=True
             )
         )
-        where = any_subtree_q(paths)
-    else:
-        assert node.place is not None
-        where = subtree_q(node.place.path)
+    assert node.place is not None
+    return [node.place.path]
+
+
+def distinct_counts(anchor: Place, where: Q, activity_where: Q, period: Period) -> tuple[int, int]:
+    """Distinct volunteers with approved hours that started in the period under the node,
+    and distinct households with a resident checked in at an activity held there: one
+    query (two scalar subqueries on the node's own place row)."""
+    start_at, end_at = period_bounds(period.first, period.last)
+    volunteers = (
+        HoursEntry.objects.filter(
+            where, state=HoursState.APPROVED, started_at__gte=start_at, started_at__lt=end_at
+        )
+        .order_by()
+        .values(one=Value(1))
+        .annotate(n=Count("volunteer_id", distinct=True))
+        .values("n")
+    )
+    households = (
+        ActivitySignup.objects.filter(
+            activity_where,
+            activity__state=ActivityState.HELD,
+            activity__starts_at__gte=start_at,
+            activity__starts_at__lt=end_at,
+            state=ActivitySignupState.CONFIRMED,
+            checked_in_at__isnull=False,
+        )
+        .order_by()
+        .values(one=Value(1))
+        .annotate(n=Count("resident__household_id", distinct=True))
+        .values("n")
+    )
+    row = (
+        Place.objects.filter(pk=anchor.pk)
+        .annotate(v=Subquery(volunteers[:1]), h=Subquery(households[:1]))
+        .values_list("v", "h")
+        .first()
+    )
+    v, h = row if row is not None else (0, 0)
+    return int(v or 0), int(h or 0)
+
+
+def overdue_appeals(where: Q, now: datetime) -> tuple[list[Appeal], bool]:
+    """Open appeals past their resolution deadline under ``where``, most overdue first."""
     rows = list(
         Appeal.objects.filter(where)
         .filter(open_overdue_q(now))
@@ -654,12 +852,26 @@ def dashboard(user, node: Node, period: Period, *, now: datetime | None = None) 
     scope = get_scope(user)
     children = children_of(node)
     values, snapshot_day = read_values([node.key] + [c.key for c in children], period)
-    overdue, more = overdue_appeals(node, now)
+    paths = node_paths(node, scope)
+    overdue, more = overdue_appeals(any_subtree_q(paths), now)
+    months = len(period.months)
+    anchor = node.place if node.place is not None else node.grid.block  # type: ignore[union-attr]
+    volunteers, households = distinct_counts(
+        anchor, any_subtree_q(paths), any_subtree_q(paths, "activity__path"), period
+    )
     return Dashboard(
         node=node,
         period=period,
-        measures=Measures(values[node.key], snapshot_day),
-        children=[ChildRow(c, Measures(values[c.key], snapshot_day)) for c in children],
+        measures=Measures(
+            values[node.key],
+            snapshot_day,
+            months=months,
+            volunteers_serving=volunteers,
+            households_attending=households,
+        ),
+        children=[
+            ChildRow(c, Measures(values[c.key], snapshot_day, months=months)) for c in children
+        ],
         trend=read_trend(node.key, period),
         overdue=overdue,
         overdue_more=more,

@@ -16,12 +16,14 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from sanxian.activities.models import Activity
 from sanxian.appeals.models import Appeal
 from sanxian.dashboards.measures import FAMILIES, NodeMap, Window, local_day, root_of, roots_of
 from sanxian.dashboards.models import DailyRollup, RollupRun
 from sanxian.issues.models import ActionRecord, IssueEvent
 from sanxian.meetings.models import Meeting
 from sanxian.places.models import Place
+from sanxian.volunteers.models import HoursEntry, HoursState
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ def first_record_day() -> date | None:
         ActionRecord.objects.aggregate(d=Min("acted_at"))["d"],
         Appeal.objects.aggregate(d=Min("created_at"))["d"],
         Meeting.objects.aggregate(d=Min("starts_at"))["d"],
+        HoursEntry.objects.filter(state=HoursState.APPROVED).aggregate(d=Min("started_at"))["d"],
+        Activity.objects.aggregate(d=Min("starts_at"))["d"],
     ]
     found = [local_day(c) for c in candidates if c is not None]
     return min(found) if found else None

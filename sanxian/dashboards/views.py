@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanxian.audit import services as audit
+from sanxian.audit.models import AuditAction
 from sanxian.dashboards import selectors
 from sanxian.dashboards.charts import chart_data
-from sanxian.dashboards.reports import REPORT_CONTENT_TYPE, report_filename, report_workbook
+from sanxian.dashboards.reports import report_filename, report_workbook
 from sanxian.dashboards.selectors import (
     PRESETS,
     REPORT_KINDS,
@@ -28,6 +30,7 @@ from sanxian.dashboards.selectors import (
     place_node,
 )
 from sanxian.dashboards.services import refresh_changed
+from sanxian.spreadsheets import XLSX_CONTENT_TYPE
 
 # A second "refresh now" within this time reuses the run just made.
 REFRESH_COOLDOWN = timedelta(seconds=30)
@@ -176,7 +179,15 @@ def report_xlsx(request: HttpRequest, pk: int, month: str) -> HttpResponse:
     board = selectors.dashboard(request.user, place_node(place), period)
     response = HttpResponse(
         report_workbook(board, selectors.report_title(place, period)),
-        content_type=REPORT_CONTENT_TYPE,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        target=place,
+        path=place.path,
+        export="monthly report",
+        month=month,
     )
     response["Content-Disposition"] = report_filename(place, period)
     return response

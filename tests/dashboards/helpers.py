@@ -6,8 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
+from sanxian.activities.models import (
+    Activity,
+    ActivityHelper,
+    ActivitySignup,
+    ActivityState,
+    OrganiserKind,
+)
+from sanxian.activities.models import SignupState as ActivitySignupState
 from sanxian.appeals.models import Appeal, AppealCategory, AppealState, Rating
 from sanxian.appeals.selectors import appeal_rates, period_bounds
 from sanxian.grids.models import Grid
@@ -22,8 +31,9 @@ from sanxian.issues.models import (
 )
 from sanxian.meetings.models import Invitation, InviteeGroup, Meeting, MeetingKind
 from sanxian.meetings.services import rule_for, shift_for_holidays
-from sanxian.places.models import Place, PlaceKind
+from sanxian.places.models import Place, PlaceKind, Resident
 from sanxian.places.paths import any_subtree_q, subtree_q
+from sanxian.volunteers.models import HoursEntry, HoursSource, HoursState, Volunteer
 from sanxian.workdays.selectors import SHANGHAI
 
 NOW = datetime(2025, 10, 20, 12, 0, tzinfo=SHANGHAI)
@@ -126,6 +136,71 @@ def add_meeting(
     return meeting
 
 
+def get_volunteer(place: Place, name: str = "志愿者") -> Volunteer:
+    return Volunteer.objects.get_or_create(
+        name=name, place=place, defaults={"path": place.path, "registered_on": date(2024, 1, 1)}
+    )[0]
+
+
+def add_hours(
+    volunteer: Volunteer,
+    place: Place,
+    *,
+    started: datetime,
+    hours: str,
+    state: str = HoursState.APPROVED,
+    source: str = HoursSource.SHIFT,
+) -> HoursEntry:
+    return HoursEntry.objects.create(
+        volunteer=volunteer,
+        path=place.path,
+        service="值班",
+        started_at=started,
+        ended_at=started + timedelta(hours=max(float(hours), 0.5)),
+        hours=Decimal(hours),
+        source=source,
+        state=state,
+        decided_at=started + timedelta(days=1) if state != HoursState.PENDING else None,
+    )
+
+
+def add_activity(
+    place: Place,
+    *,
+    starts: datetime,
+    capacity: int,
+    state: str = ActivityState.HELD,
+    signups: list[tuple[str, bool]] = (),  # type: ignore[assignment]
+    helpers: list[tuple[Volunteer, str | None]] = (),  # type: ignore[assignment]
+    title: str = "",
+) -> Activity:
+    """An activity with sign-ups (state, checked in) of the residents under ``place``."""
+    activity = Activity.objects.create(
+        place=place,
+        path=place.path,
+        title=title or f"活动{Activity.objects.count() + 1}",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=capacity,
+        signup_closes_at=starts,
+        organiser_kind=OrganiserKind.COMMITTEE,
+        state=state,
+    )
+    residents = list(Resident.objects.filter(subtree_q(place.path)).order_by("id"))
+    for resident, (signup_state, came) in zip(residents, signups, strict=False):
+        ActivitySignup.objects.create(
+            activity=activity,
+            resident=resident,
+            state=signup_state,
+            checked_in_at=starts if came else None,
+        )
+    for volunteer, hours in helpers:
+        ActivityHelper.objects.create(
+            activity=activity, volunteer=volunteer, hours=Decimal(hours) if hours else None
+        )
+    return activity
+
+
 # --- The live computation ---------------------------------------------------------------
 
 
@@ -206,6 +281,40 @@ class Live:
                 out["consensus_first"] += int(entered is not None and day_of(entered) <= held[0])
         return dict(out)
 
+    def volunteers(self, start: date, end: date) -> dict[str, int]:
+        start_at, end_at = period_bounds(start, end)
+        entries = HoursEntry.objects.filter(
+            self._q("path"),
+            state=HoursState.APPROVED,
+            started_at__gte=start_at,
+            started_at__lt=end_at,
+        )
+        return {
+            "hours_centi": sum(int(e.hours * 100) for e in entries),
+            "services": entries.count(),
+        }
+
+    def activities(self, start: date, end: date) -> dict[str, int]:
+        start_at, end_at = period_bounds(start, end)
+        out: Counter = Counter()
+        held = Activity.objects.filter(
+            self._q("path"),
+            state=ActivityState.HELD,
+            starts_at__gte=start_at,
+            starts_at__lt=end_at,
+        )
+        for a in held:
+            out["held"] += 1
+            out["seats"] += a.capacity
+            for s in a.signups.filter(state=ActivitySignupState.CONFIRMED):
+                out["confirmed"] += 1
+                out["checkins"] += s.checked_in_at is not None
+            for h in a.helpers.all():
+                hours = h.hours if h.hours is not None else Decimal(2)
+                out["helpers"] += 1
+                out["helper_centi"] += int(hours * 100)
+        return dict(out)
+
 
 def live_for(place: Place | None = None, grid: Grid | None = None) -> Live:
     if grid is not None:
@@ -226,11 +335,14 @@ __all__ = [
     "IssueState",
     "MeetingKind",
     "Rating",
+    "add_activity",
     "add_appeal",
+    "add_hours",
     "add_issue",
     "add_meeting",
     "at",
     "day_of",
+    "get_volunteer",
     "live_for",
     "subtree_q",
 ]

@@ -8,6 +8,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sanxian.activities.models import ActivityState
+from sanxian.activities.models import SignupState as ActivitySignupState
 from sanxian.appeals.models import AppealState, Rating
 from sanxian.appeals.selectors import period_bounds
 from sanxian.dashboards.selectors import Measures, Period, grid_node, place_node, read_values
@@ -17,14 +19,18 @@ from sanxian.meetings.models import InviteeGroup, MeetingKind
 from sanxian.party.structure import check_structure
 from sanxian.places.models import Resident
 from sanxian.places.paths import subtree_q
+from sanxian.volunteers.models import HoursSource, HoursState
 from tests.dashboards.helpers import (
     NOW,
+    add_activity,
     add_appeal,
+    add_hours,
     add_issue,
     add_meeting,
     at,
     day_of,
     get_category,
+    get_volunteer,
     live_for,
 )
 from tests.world import World
@@ -97,6 +103,36 @@ meetings = st.lists(
     max_size=8,
 )
 
+volunteer_hours = st.lists(
+    st.fixed_dictionaries(
+        {
+            "place": st.sampled_from(PLACES),
+            "started": hours,
+            "quarters": st.integers(1, 40),
+            "state": st.sampled_from(HoursState.values),
+            "source": st.sampled_from(HoursSource.values),
+            "volunteer": st.integers(0, 2),
+        }
+    ),
+    max_size=10,
+)
+activities = st.lists(
+    st.fixed_dictionaries(
+        {
+            "place": st.sampled_from([p for p in PLACES if "household" not in p]),
+            "start": hours,
+            "capacity": st.integers(1, 60),
+            "state": st.sampled_from(ActivityState.values),
+            "signups": st.lists(
+                st.tuples(st.sampled_from(ActivitySignupState.values), st.booleans()),
+                max_size=4,
+            ),
+            "helpers": st.lists(st.none() | st.sampled_from(["1.50", "3.00"]), max_size=2),
+        }
+    ),
+    max_size=6,
+)
+
 PERIODS = [
     Period((2025, 10), (2025, 10)),
     Period((2025, 9), (2025, 9)),
@@ -143,6 +179,27 @@ def build(world: World, data: dict) -> None:
                 attendees=12,
                 summary="居民协商",
             )
+    for h in data.get("hours", []):
+        add_hours(
+            get_volunteer(world.north, f"志愿者{h['volunteer']}"),
+            getattr(world, h["place"]),
+            started=at(h["started"]),
+            hours=f"{h['quarters'] / 4:.2f}",
+            state=h["state"],
+            source=h["source"],
+        )
+    for a in data.get("activities", []):
+        add_activity(
+            getattr(world, a["place"]),
+            starts=at(a["start"]),
+            capacity=a["capacity"],
+            state=a["state"],
+            signups=a["signups"],
+            helpers=[
+                (get_volunteer(world.north, f"帮手{i}"), hours)
+                for i, hours in enumerate(a["helpers"])
+            ],
+        )
     scheduled: set[tuple[str, str, object]] = set()
     for m in data["meetings"]:
         # One scheduled meeting per neighborhood, kind and day (as the cycle makes them).
@@ -187,6 +244,12 @@ def check_node(node, live, appeal_place, period: Period) -> None:  # type: ignor
     assert m.consensus_first.denominator == issues_live.get("consulted", 0)
     assert m.consensus_first.numerator == issues_live.get("consensus_first", 0)
     assert m.plan_rate.denominator == issues_live.get("actions", 0)
+    volunteers = live.volunteers(period.first, period.last)
+    assert m.total("hours_centi:") == volunteers["hours_centi"], node.name
+    assert m.volunteer_services == volunteers["services"], node.name
+    acts = live.activities(period.first, period.last)
+    for metric in ("held", "seats", "confirmed", "checkins", "helpers", "helper_centi"):
+        assert m.get(metric) == acts.get(metric, 0), (node.name, metric)
 
 
 @settings(
@@ -194,7 +257,17 @@ def check_node(node, live, appeal_place, period: Period) -> None:  # type: ignor
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(data=st.fixed_dictionaries({"appeals": appeals, "issues": issues, "meetings": meetings}))
+@given(
+    data=st.fixed_dictionaries(
+        {
+            "appeals": appeals,
+            "issues": issues,
+            "meetings": meetings,
+            "hours": volunteer_hours,
+            "activities": activities,
+        }
+    )
+)
 def test_rollups_equal_live_computation(world: World, data: dict) -> None:
     with transaction.atomic():
         build(world, data)

@@ -17,14 +17,24 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from sanxian.activities.models import Activity
+from sanxian.activities.models import SignupState as ActivitySignupState
 from sanxian.appeals.models import Appeal, AppealEvent, AppealState, EventKind, Rating
 from sanxian.dashboards.models import DailyRollup, RollupRun
-from sanxian.dashboards.reports import safe_text
 from sanxian.dashboards.services import refresh_all, refresh_changed
 from sanxian.dashboards.tasks import refresh_rollups_task
 from sanxian.issues.models import Issue, IssueEvent, IssueState
 from sanxian.meetings.models import InviteeGroup, MeetingKind
-from tests.dashboards.helpers import add_appeal, add_issue, add_meeting, get_category
+from sanxian.spreadsheets import safe_cell as safe_text
+from tests.dashboards.helpers import (
+    add_activity,
+    add_appeal,
+    add_hours,
+    add_issue,
+    add_meeting,
+    get_category,
+    get_volunteer,
+)
 from tests.world import World, grow
 
 PERSONAS = [
@@ -38,6 +48,8 @@ PERSONAS = [
     "auditor",
     "nobody",
 ]
+# Roll-ups (values, trend, residents by month), overdue appeals, distinct volunteers and
+# households, session, user, roles, last run …
 MAX_QUERIES = 15
 
 
@@ -97,6 +109,15 @@ def some_data(world: World) -> None:
         held=True,
         minutes=True,
         invitees=[(InviteeGroup.GRID_TEAMS, True), (InviteeGroup.PARTY_MEMBERS, False)],
+    )
+    volunteer = get_volunteer(world.north, f"志愿者{Activity.objects.count()}")
+    add_hours(volunteer, world.building_group, started=now - timedelta(days=2), hours="3.5")
+    add_activity(
+        world.building,
+        starts=now - timedelta(days=1),
+        capacity=10,
+        signups=[(ActivitySignupState.CONFIRMED, True), (ActivitySignupState.CONFIRMED, False)],
+        helpers=[(volunteer, "2")],
     )
 
 
@@ -195,6 +216,11 @@ def test_dashboard_shows_the_numbers_charts_and_formulas(world: World, login) ->
     assert 'data-chart="states"' in html
     assert 'id="table-states"' in html
     assert '<details class="formula" data-testid="formula-yi">' in html
+    for part in ("lin", "qin", "volunteers", "activities", "index"):
+        assert f'data-testid="formula-{part}"' in html
+    assert 'data-testid="volunteer-hours">3.5<' in html
+    assert 'data-testid="activity-checkins">1<' in html
+    assert 'data-testid="activity-attendance">50%<' in html
     assert "Last updated:" in html
     # The JSON data island holds the chart data; the table the same numbers.
     island = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html)
@@ -205,6 +231,11 @@ def test_dashboard_shows_the_numbers_charts_and_formulas(world: World, login) ->
     )
     assert states["Think first"] == 1
     assert ["Think first", "1"] in data["states"]["rows"]
+    for key in ("volunteers", "activities", "trend-yi", "trend-xing", "trend-lin", "trend-qin"):
+        assert f'data-chart="{key}"' in html and f'id="table-{key}"' in html
+    assert data["volunteers"]["series"][0]["data"][-1] == 3.5
+    assert data["activities"]["series"][1]["data"][-1] == 1
+    assert len(data["index"]["series"]) == 4
     # Drill-down: the block links to its grids, the neighborhood to its block.
     assert reverse("dashboards:place", args=[world.block.pk]) in html
     block = login("secretary").get(reverse("dashboards:place", args=[world.block.pk])).text
@@ -347,6 +378,8 @@ def test_xlsx_report_reads_back(world: World, login) -> None:
         "Meetings",
         "Issues",
         "Appeals",
+        "Volunteers",
+        "Activities",
         "By place",
         "Neighbourliness index",
     ]
@@ -365,6 +398,32 @@ def test_xlsx_report_reads_back(world: World, login) -> None:
     states = {r[0]: r[1] for r in issues[1:8]}
     assert states["Think first"] == 1
     assert states["Collected"] == 0
+    volunteers = {r[0]: r[1:] for r in wb["Volunteers"].iter_rows(values_only=True) if r and r[0]}
+    assert volunteers["Duty shift"][:2] == (3.5, 1)
+    assert volunteers["Total"][:2] == (3.5, 1)
+    assert volunteers["Volunteers serving"][0] == 1
+    residents = volunteers["Residents"][0]
+    assert isinstance(residents, int) and residents > 0
+    assert volunteers["Hours per 100 residents"][0] == round(3.5 / residents * 100, 2)
+    activities = {r[0]: r[1] for r in wb["Activities"].iter_rows(values_only=True) if r and r[0]}
+    assert activities["Activities held"] == 1
+    assert activities["Confirmed sign-ups"] == 2
+    assert activities["Check-ins"] == 1
+    assert activities["Attendance rate (%)"] == 50
+    assert activities["Helpers' hours"] == 2
+    assert activities["Check-ins per 100 residents"] == round(1 / residents * 100, 2)
+    index = list(wb["Neighbourliness index"].iter_rows(values_only=True))
+    assert index[0] == (
+        "Month",
+        "Deliberation in order",
+        "Action within rules",
+        "Neighbours help",
+        "Closeness with measure",
+        "Neighbourliness index",
+    )
+    assert all(isinstance(v, int | float) for v in index[-1][3:])
+    assert rows["Neighbours help"][1] is not None
+    assert rows["Volunteer hours against the target"][2:] == (3.5, residents)
 
 
 def test_xlsx_report_in_chinese(world: World, login) -> None:
@@ -374,7 +433,7 @@ def test_xlsx_report_in_chinese(world: World, login) -> None:
         reverse("dashboards:report_xlsx", args=[world.north.pk, month])
     )
     wb = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert len(wb.sheetnames) == 7
+    assert len(wb.sheetnames) == 9
     title = next(wb.worksheets[0].iter_rows(values_only=True))[0]
     assert title.startswith("北苑")
 
@@ -390,6 +449,9 @@ def test_printable_report(world: World, login) -> None:
     assert f"{today.year}年{today.month}月" in html
     assert "dashboards.css" in html
     assert 'data-testid="report-meetings"' in html
+    for testid in ("report-lin", "report-qin", "report-volunteers", "report-activities"):
+        assert f'data-testid="{testid}"' in html
+    assert 'data-testid="formula-lin"' in html and 'data-testid="formula-qin"' in html
 
 
 def test_formula_injection_is_neutralised() -> None:

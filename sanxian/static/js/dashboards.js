@@ -5,9 +5,14 @@
 
   var COLORS = ["#b3261e", "#1a5fb4", "#1e6b34", "#8a5a00", "#6b3fa0", "#5b5b60"];
 
+  // Bars with many categories lie on their side, except bars over months (a trend).
+  function isHorizontal(spec) {
+    return spec.type === "bar" && spec.categories.length > 4 && spec.horizontal !== false;
+  }
+
   function option(spec) {
     var percent = !!spec.percent;
-    var horizontal = spec.type === "bar" && spec.categories.length > 4;
+    var horizontal = isHorizontal(spec);
     var categoryAxis = {
       type: "category",
       data: spec.categories,
@@ -52,7 +57,7 @@
         el.hidden = true;
         return;
       }
-      var rows = spec.type === "bar" && spec.categories.length > 4 ? spec.categories.length : 0;
+      var rows = isHorizontal(spec) ? spec.categories.length : 0;
       el.style.height = rows ? Math.max(220, 36 * rows * spec.series.length + 60) + "px" : "260px";
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option(spec));
