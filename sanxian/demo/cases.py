@@ -296,6 +296,7 @@ def jiangnan_east_gate_case(clock: _Clock) -> Issue:
         actor=secretary,
     )
     times = [clock.at(175, 9)]
+    _east_gate_appeals(issue, jiangnan, secretary, clock)
     issue_services.start_thinking(issue=issue, actor=secretary)
     times.append(clock.at(172, 10))
     for question, note in {
@@ -465,6 +466,37 @@ def appeals_history(clock: _Clock, rng: random.Random) -> int:
             filed += 1
             _handle(appeal, staff[name], filed_at, clock, rng)
     return filed + _charging_appeals_merged(clock)
+
+
+def _east_gate_appeals(issue: Issue, jiangnan: Place, secretary: User, clock: _Clock) -> None:
+    """The residents' appeals about the closed east gate that the issue was raised from:
+    filed by phone through the residents' committee, merged into the issue."""
+    category = AppealCategory.objects.filter(name="其他").first()
+    if category is None:
+        return
+    texts = [
+        "东大门封了，老人去菜场要绕一大圈",
+        "施工后我家墙上出现裂缝，担心房屋沉降",
+        "晚上施工噪音大，东门封闭后救护车进不来",
+        "东大门什么时候能重新开？出行太不方便",
+    ]
+    residents = _residents_under(jiangnan, len(texts), exclude=[])
+    appeals = [
+        appeal_services.file_appeal(
+            category=category,
+            text=text,
+            place=jiangnan,
+            resident=resident,
+            filed_by=secretary,
+            on_behalf=True,
+            on_behalf_note="居民电话反映，由居委会代为登记",
+            now=clock.at(178 - i, 9 + i),
+        )
+        for i, (text, resident) in enumerate(zip(texts, residents, strict=False))
+    ]
+    appeal_services.merge_into_issue(
+        appeals=appeals, actor=secretary, issue=issue, now=clock.at(175, 10)
+    )
 
 
 def _charging_appeals_merged(clock: _Clock) -> int:

@@ -6,11 +6,11 @@
   site next to the estate's east gate every day of the works (2013-03 → 2017-02, 四年如一日):
   the site duty roster of 轨交工地值守队 with its shifts, 老王 on duty nearly every day and a
   few team mates covering, every shift checked in and out and approved.
-- The other teams' service from 2024 to ``LATEST`` (approved), so the honour roll (匠誉榜) is
-  full for every period.
+- The other teams' monthly service from 2024 to last month (approved), so the honour roll
+  (匠誉榜) is full for every period, this year's included.
 - The night patrol (夜间巡逻, 20:00–00:30, crossing midnight, on Fridays and Saturdays):
-  served and approved from 2024 to ``LATEST``; the past two weeks served with the hours
-  pending the leader's approval; the coming four weeks open for sign-up, some seats taken,
+  served and approved from 2024 until two weeks ago; the past two weeks served with the
+  hours pending the leader's approval; the coming four weeks open for sign-up, some seats taken,
   one swap waiting for the leader.
 
 Historic data has fixed dates; what has to be recent or upcoming is relative to today.
@@ -130,7 +130,6 @@ TEAM_SERVICE = {
     "理发服务队": ("为老人义务理发", 9, 2.5),
 }
 SERVICE_FROM = date(2024, 1, 1)
-LATEST = date(2025, 10, 31)  # the demo's generated history ends here (as in xietu.py)
 
 METRO_ROSTER = "轨交12号线大木桥路站施工现场值守"
 METRO_SERVICE = "地铁12号线大木桥路站施工现场值守"
@@ -437,11 +436,10 @@ class _Loader:
         )
         members = self.members[PATROL_TEAM]
         regulars = [m for m in members if m.resident_id not in self._demo_residents()]
-        # History: fixed-dated until LATEST, approved; the past two weeks (relative to
-        # today) served and waiting for the leader's approval.
+        # History: approved until two weeks ago; the past two weeks (relative to today)
+        # served and waiting for the leader's approval.
         recent_from = self.today - timedelta(weeks=2)
-        days = roster_days(roster, PATROL_START, LATEST)
-        days += [d for d in roster_days(roster, recent_from, self.today) if d > LATEST]
+        days = roster_days(roster, PATROL_START, self.today)
         now = timezone.now()
         shifts, people = [], []
         for day in days:
@@ -460,7 +458,7 @@ class _Loader:
             )
             people.append(crew)
         DutyShift.objects.bulk_create(shifts, batch_size=500)
-        pending_after = _aware(LATEST + timedelta(days=1), time.min)
+        pending_after = _aware(recent_from, time.min)
         self._served(roster, shifts, people, late_minutes=15, pending_after=pending_after)
         # The coming weeks: open for sign-up, a few seats taken.
         generate_shifts(rosters=[roster], today=self.today)
@@ -486,9 +484,10 @@ class _Loader:
         )
 
     def team_service(self) -> None:
-        """The other teams' monthly service, 2024 → LATEST, approved."""
+        """The other teams' monthly service, 2024 → last month, approved."""
         month = SERVICE_FROM
-        while month <= LATEST:
+        last_month = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        while month <= last_month:
             for name, (service, hour, hours) in TEAM_SERVICE.items():
                 team = self.children[name]
                 for v in self.members[name]:
