@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxian.appeals.models import AppealCategory, AppealState, Rating
 from sanxian.appeals.services import MAX_PHOTOS, MAX_TEXT
+from sanxian.personal_data import normalise_phone
 from sanxian.places.models import Place
 from sanxian.uploads import validate_photo
 
@@ -43,21 +42,8 @@ class MultiplePhotoField(forms.FileField):
 
 
 def clean_phone(value: str) -> str:
-    """A Chinese mobile or landline number as the resident typed it (kept as entered)."""
-    value = value.strip()
-    if not value:
-        return ""
-    if not re.fullmatch(r"[+\d][\d\s-]{5,24}", value):
-        raise ValidationError(_("Please enter a phone number (digits only)."), code="phone")
-    try:
-        number = phonenumbers.parse(value, "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(
-            _("Please enter a phone number (digits only)."), code="phone"
-        ) from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValidationError(_("This phone number looks incomplete."), code="phone")
-    return value
+    """A mainland phone number, normalised (``sanxian.personal_data.normalise_phone``)."""
+    return normalise_phone(value)
 
 
 class AppealForm(forms.Form):

@@ -101,8 +101,10 @@ class Appeal(models.Model):
     # Filed by staff for a resident (e.g. one without a phone); how they were reached.
     on_behalf = models.BooleanField(_("filed on behalf"), default=False)
     on_behalf_note = models.CharField(_("how the resident was reached"), max_length=200, blank=True)
-    # Stored as entered for now; to be encrypted with the other phone numbers.
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # The phone to call back, sealed (``sanxian.personal_data``): encrypted, and the last four
+    # characters for display; the full number is shown only through an audited reveal.
+    contact_phone_sealed = models.TextField(blank=True, editable=False)
+    contact_phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     state = models.CharField(
         _("state"), max_length=20, choices=AppealState.choices, default=AppealState.SUBMITTED
     )

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanxian import personal_data
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
 from sanxian.appeals.models import (
@@ -173,6 +176,10 @@ def file_appeal(
             raise DomainError(_("You can file for residents of the places you look after only."))
     now = now or timezone.now()
     response_due, resolution_due = deadlines_for(category, now)
+    try:
+        phone = personal_data.seal(personal_data.normalise_phone(contact_phone))
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from exc
     appeal = Appeal.objects.create(
         category=category,
         text=text,
@@ -182,7 +189,8 @@ def file_appeal(
         filed_by=filed_by,
         on_behalf=on_behalf,
         on_behalf_note=on_behalf_note.strip() if on_behalf else "",
-        contact_phone=contact_phone.strip(),
+        contact_phone_sealed=phone.sealed,
+        contact_phone_last4=phone.last4,
         state=AppealState.SUBMITTED,
         created_at=now,
         state_changed_at=now,
@@ -635,3 +643,22 @@ def _escalate(appeal: Appeal, level: int, place: Place, now: datetime) -> bool:
         place=place,
     )
     return True
+
+
+def reveal_contact_phone(*, appeal: Appeal, reason: str, request: HttpRequest) -> str:
+    """The full callback phone, for a stated reason; the reveal is written to the audit log."""
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise DomainError(_("Please say why you need the full number."))
+    value = personal_data.unseal(appeal.contact_phone_sealed)
+    if not value:
+        raise DomainError(_("No number is recorded."))
+    audit.record(
+        AuditAction.REVEAL,
+        request=request,
+        target=appeal,
+        path=appeal.path,
+        field="contact_phone",
+        reason=reason[:200],
+    )
+    return value

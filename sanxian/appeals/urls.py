@@ -18,6 +18,7 @@ urlpatterns = [
     path("appeals/<int:pk>/reject/", views.reject, name="reject"),
     path("appeals/<int:pk>/merge/", views.merge, name="merge"),
     path("appeals/<int:pk>/rate/", views.rate, name="rate"),
+    path("appeals/<int:pk>/phone/", views.reveal_phone, name="reveal_phone"),
     path("appeals/photos/<int:pk>/", views.photo, name="photo"),
     path("appeals/rates/<int:place_pk>/", views.rates, name="rates"),
     # The working-day calendar (sanxian.workdays) has its pages here.

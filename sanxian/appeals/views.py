@@ -487,3 +487,24 @@ def _rate_crumbs(place: Place, scope: Any, query: str) -> list[dict[str, str | N
             url = reverse("appeals:rates", args=[node.pk]) + (f"?{query}" if query else "")
         crumbs.append({"label": node.name, "url": url})
     return crumbs
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the callback phone once, for the reason given (written to the audit log)."""
+    user = _user(request)
+    appeal = selectors.get_appeal_for_user(user, pk)
+    context = _detail_context(request, appeal)
+    if not (context["handler"] or context["own"]):
+        raise Http404
+    try:
+        context["revealed_phone"] = services.reveal_contact_phone(
+            appeal=appeal, reason=request.POST.get("reason", ""), request=request
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return render(request, "appeals/detail.html", context, status=400)
+    response = render(request, "appeals/detail.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -7,8 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from sanxian import personal_data
 from sanxian.appeals.models import Appeal, AppealEvent, AppealPhoto, AppealState, EventKind
 from sanxian.appeals.services import acknowledge_appeal, resolve_appeal
+from sanxian.audit.models import AuditAction, AuditEvent
 from sanxian.issues.models import Issue
 from sanxian.places.models import Place
 from tests.appeals.conftest import category, png
@@ -42,7 +44,9 @@ def test_resident_files_with_photos_and_sees_it(login, world: World) -> None:
     assert appeal.place_id == world.building_group.pk
     assert appeal.resident == world.resident
     assert not appeal.on_behalf
-    assert appeal.contact_phone == "138 1234 5678"
+    # Sealed: encrypted and the last four for display; the full number needs a reason.
+    assert personal_data.unseal(appeal.contact_phone_sealed) == "13812345678"
+    assert appeal.contact_phone_last4 == "5678"
     assert AppealPhoto.objects.filter(appeal=appeal).count() == 2
     detail = client.get(response["Location"]).content.decode()
     assert 'data-state="submitted"' in detail
@@ -198,3 +202,32 @@ def test_list_filters_and_keyset_pages(login, world: World, make_appeal) -> None
     other = category("噪音扰民")
     assert not client.get(reverse("appeals:list"), {"category": other.pk}).context["page"].appeals
     assert client.get(reverse("appeals:list"), {"state": "bogus"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [("resident", True), ("secretary", True), ("social_worker", True), ("outsider", False)],
+)
+def test_callback_phone_is_masked_and_revealed_with_a_reason(
+    login, world: World, persona: str, sees: bool
+) -> None:
+    client = login("resident")
+    client.post(reverse("appeals:new"), form_data(world, contact_phone="13812345678"))
+    appeal = Appeal.objects.get()
+    client = login(persona)
+    detail = client.get(reverse("appeals:detail", args=[appeal.pk]))
+    url = reverse("appeals:reveal_phone", args=[appeal.pk])
+    if not sees:
+        assert detail.status_code == 404
+        assert client.post(url, {"reason": "看看"}).status_code == 404
+        assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
+        return
+    assert "*******5678" in detail.text and "13812345678" not in detail.text
+    refused = client.post(url, {"reason": " "})
+    assert refused.status_code == 400 and "13812345678" not in refused.text
+    shown = client.post(url, {"reason": "回访诉求人"})
+    assert shown.status_code == 200
+    assert 'href="tel:13812345678"' in shown.text
+    entry = AuditEvent.objects.get(action=AuditAction.REVEAL)
+    assert entry.detail == {"field": "contact_phone", "reason": "回访诉求人"}
+    assert entry.actor_id == world.users[persona].pk
