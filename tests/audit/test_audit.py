@@ -153,3 +153,20 @@ def test_audit_page_queries_do_not_grow(world: World, login) -> None:
         [AuditEvent(action=AuditAction.SIGN_IN, username=f"u{i}") for i in range(250)]
     )
     assert count() == before <= 15
+
+
+def test_refused_access_is_recorded(world: World, login) -> None:
+    client = login("outsider")
+    url = reverse("places:detail", args=[world.north.pk])
+    assert client.get(url).status_code == 404
+    entry = AuditEvent.objects.get(action=AuditAction.ACCESS_REFUSED)
+    assert entry.actor_id == world.users["outsider"].pk
+    assert entry.target == url
+    assert entry.detail == {"view": "places:detail", "method": "GET"}
+    # An address that is no page of the product is not an access attempt.
+    assert client.get("/no-such-page/").status_code == 404
+    assert AuditEvent.objects.filter(action=AuditAction.ACCESS_REFUSED).count() == 1
+    # Signed out: nothing to attribute (the sign-in page is shown instead).
+    client.logout()
+    client.get(url)
+    assert AuditEvent.objects.filter(action=AuditAction.ACCESS_REFUSED).count() == 1
