@@ -26,7 +26,7 @@ def test_rolled_back_photos_are_swept(settings, tmp_path, make_appeal: MakeAppea
     kept_file = tmp_path / AppealPhoto.objects.get(appeal=kept).file
 
     class Abort(Exception):
-        pass
+        """Raised to roll the second appeal back after its photo was written."""
 
     with pytest.raises(Abort), transaction.atomic():
         make_appeal(text="楼道灯坏了", photos=[png("b.png")])

@@ -144,3 +144,22 @@ def test_back_to_the_subdistrict_rule(world: World, login) -> None:
     again = client.post(url, {"action": "clear"})
     assert again.status_code == 400
     assert 'data-testid="rule-clear"' not in again.text
+
+
+def test_cycle_rule_page_queries_do_not_grow(world: World, login) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.world import grow
+
+    client = login("secretary")
+    url = reverse("meetings:cycle_rule", args=[world.north.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    grow(world)
+    assert count() == before <= 15
