@@ -265,6 +265,9 @@ SANXIAN_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 SANXIAN_DATA_KEYS = os.environ.get("SANXIAN_DATA_KEYS", "")
 # Key of the HMAC digests that find a number without decrypting it.
 SANXIAN_LOOKUP_KEY = os.environ.get("SANXIAN_LOOKUP_KEY", "")
+# Days a resident's personal data is kept after they move away (个人信息保护法 retention);
+# then the daily job erases it, keeping the record itself.
+SANXIAN_DEPARTED_RETENTION_DAYS = int(os.environ.get("SANXIAN_DEPARTED_RETENTION_DAYS", "730"))
 
 # --- Security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     REVEAL = "reveal", _("Personal data revealed")
     ACCOUNT = "account", _("Account changed")
+    RECORD_CHANGED = "record_changed", _("Record changed")
+    PERSONAL_DATA_ERASED = "erased", _("Personal data erased")
 
 
 class AppendOnlyError(Exception):

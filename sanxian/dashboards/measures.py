@@ -199,7 +199,7 @@ def collect_structure(w: Window) -> Collected:
         return c.values
     under = w.under()
     counted: list[tuple[str, QuerySet]] = [
-        ("residents", Resident.objects.filter(under)),
+        ("residents", Resident.objects.current().filter(under)),
         ("households", Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD)),
         ("party_members", PartyMember.objects.filter(under)),
     ]

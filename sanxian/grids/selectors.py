@@ -71,7 +71,7 @@ def grid_households(building_groups: list[Place]) -> list[tuple[Place, list[Plac
     paths = [bg.path for bg in building_groups]
     households = (
         Place.objects.filter(any_subtree_q(paths), kind=PlaceKind.HOUSEHOLD)
-        .annotate(resident_count=Count("residents"))
+        .annotate(resident_count=Count("residents", filter=Q(residents__moved_out__isnull=True)))
         .order_by("path")
     )
     grouped: dict[str, list[Place]] = {bg.path: [] for bg in building_groups}
@@ -81,4 +81,8 @@ def grid_households(building_groups: list[Place]) -> list[tuple[Place, list[Plac
 
 
 def grid_resident_count(building_groups: list[Place]) -> int:
-    return Resident.objects.filter(any_subtree_q([bg.path for bg in building_groups])).count()
+    return (
+        Resident.objects.current()
+        .filter(any_subtree_q([bg.path for bg in building_groups]))
+        .count()
+    )

@@ -855,7 +855,8 @@ class _Check:
             return
         bg_of = Substr("path", 1, BUILDING_GROUP_LEN)
         rows = (
-            Resident.objects.filter(any_subtree_q(bg.path for bg in needing))
+            Resident.objects.current()
+            .filter(any_subtree_q(bg.path for bg in needing))
             .annotate(
                 rank=Window(
                     RowNumber(),

@@ -49,4 +49,9 @@ JOBS: tuple[Job, ...] = (
         task_path="sanxian.meetings.tasks.generate_cycle_meetings",
         every=timedelta(days=1),
     ),
+    Job(
+        name="erase_departed_residents",
+        task_path="sanxian.places.tasks.erase_departed_residents",
+        every=timedelta(days=1),
+    ),
 )

@@ -178,6 +178,15 @@ class Relation(models.TextChoices):
     TENANT = "tenant", _("Tenant")
 
 
+class ResidentQuerySet(models.QuerySet["Resident"]):
+    def current(self) -> ResidentQuerySet:
+        """Residents who live here now: those not recorded as moved out."""
+        return self.filter(moved_out__isnull=True)
+
+    def departed(self) -> ResidentQuerySet:
+        return self.filter(moved_out__isnull=False)
+
+
 class Resident(models.Model):
     household = models.ForeignKey(
         Place,
@@ -203,6 +212,13 @@ class Resident(models.Model):
     phone_sealed = models.TextField(blank=True, editable=False)
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    # Moved away (迁出): no longer counted as living here. After the retention period
+    # (``SANXIAN_DEPARTED_RETENTION_DAYS``) the personal data is erased and ``erased_at``
+    # set; the row stays, since appeals, volunteer hours and party history point at it.
+    moved_out = models.DateField(_("moved out"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+
+    objects = ResidentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resident")
@@ -216,9 +232,25 @@ class Resident(models.Model):
                 name="resident_one_per_id_number",
             ),
         ]
+        indexes: ClassVar = [
+            # "Who lives under this node now": a prefix range over current residents only.
+            models.Index(
+                fields=["path"],
+                condition=models.Q(moved_out__isnull=True),
+                name="resident_current_path",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def departed(self) -> bool:
+        return self.moved_out is not None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class OwnersCommittee(models.Model):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -28,9 +28,14 @@ def get_place_for_user(user, pk: int) -> Place:
 
 
 def get_resident_for_user(user, pk: int) -> Resident:
+    """The resident if the user's scope covers their home, else 404. Someone who moved
+    out of a household is no business of the people living there now: only staff (and
+    the person themself) open a departed resident."""
     scope = get_scope(user)
     resident = Resident.objects.select_related("household", "household__grid").filter(pk=pk).first()
     if resident is None or not scope.covers(resident.path):
+        raise Http404
+    if resident.departed and not scope.is_staff and user.resident_id != resident.pk:
         raise Http404
     return resident
 
@@ -42,15 +47,27 @@ PERSONAL_DATA_ROLES = frozenset(
 )
 
 
-def may_see_personal_numbers(user, resident: Resident) -> bool:
-    if user.resident_id == resident.pk:
-        return True
+def keeps_roster_of(user, resident: Resident) -> bool:
+    """The user holds a roster-keeping role (administrator, the neighborhood's secretary,
+    social worker) at a place covering the resident's home."""
     return any(
         a.role in PERSONAL_DATA_ROLES
         and a.place is not None
         and resident.path.startswith(a.place.path)
         for a in get_scope(user).assignments
     )
+
+
+def may_see_personal_numbers(user, resident: Resident) -> bool:
+    if user.resident_id == resident.pk:
+        return True
+    return keeps_roster_of(user, resident)
+
+
+def may_record_departure(user, resident: Resident) -> bool:
+    """Who records (or cancels) a resident's moving away: the staff keeping the roster
+    (not the resident themself)."""
+    return keeps_roster_of(user, resident)
 
 
 def ancestors(place: Place) -> list[Place]:
@@ -94,7 +111,7 @@ def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
     length = len(children[0].path)
     under = subtree_q(place.path)
     households = _counts_by_prefix(Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD), length)
-    residents = _counts_by_prefix(Resident.objects.filter(under), length)
+    residents = _counts_by_prefix(Resident.objects.current().filter(under), length)
     members: dict[str, int] = {}
     if with_party:
         members = _counts_by_prefix(PartyMember.objects.filter(under), length)
@@ -132,7 +149,7 @@ def place_totals(place: Place, *, with_party: bool) -> dict[str, int]:
     under = subtree_q(place.path)
     counts = {
         "households": _count_subquery(Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD)),
-        "residents": _count_subquery(Resident.objects.filter(under)),
+        "residents": _count_subquery(Resident.objects.current().filter(under)),
     }
     if with_party:
         counts["party_members"] = _count_subquery(PartyMember.objects.filter(under))
@@ -167,7 +184,7 @@ def building_floors(building: Place) -> list[FloorRow]:
     """Households of a building laid out floor by floor, top floor first (two queries)."""
     households = list(
         Place.objects.filter(subtree_q(building.path), kind=PlaceKind.HOUSEHOLD)
-        .annotate(resident_count=Count("residents"))
+        .annotate(resident_count=Count("residents", filter=Q(residents__moved_out__isnull=True)))
         .order_by("-floor", "room")
     )
     by_floor: dict[int, list[Place]] = defaultdict(list)
@@ -177,29 +194,58 @@ def building_floors(building: Place) -> list[FloorRow]:
     return [FloorRow(floor=f, households=by_floor.get(f, [])) for f in range(top, 0, -1)]
 
 
-def household_members(household: Place) -> list[Resident]:
-    return list(
+@dataclass
+class HouseholdPeople:
+    current: list[Resident]
+    # Moved out, most recent first.
+    departed: list[Resident]
+
+
+def household_people(household: Place) -> HouseholdPeople:
+    """Who lives in the household now, and who moved out of it (one query)."""
+    everyone = list(
         Resident.objects.filter(household=household)
         .select_related("party_member")
         .order_by("relation", "birth_year", "id")
     )
+    departed = sorted(
+        (r for r in everyone if r.moved_out is not None),
+        key=lambda r: (r.moved_out, r.pk),
+        reverse=True,
+    )
+    return HouseholdPeople(current=[r for r in everyone if r.moved_out is None], departed=departed)
+
+
+def household_members(household: Place) -> list[Resident]:
+    """The people living in the household now."""
+    return household_people(household).current
 
 
 SEARCH_LIMIT = 50
 
 
-def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> list[Resident]:
+def search_residents(
+    scope: Scope, query: str, *, limit: int = SEARCH_LIMIT, include_departed: bool = False
+) -> list[Resident]:
     """Residents in scope matching a name, pinyin initials (``zxm``), full pinyin or a room.
 
     A query of Latin letters matches initials or full pinyin by prefix; a query with
     digits matches the room number; anything else matches the name.
+
+    Only current residents, unless ``include_departed``: then those who moved out come
+    after them (shown as such), except those whose personal data has been erased.
     """
     query = query.strip()
     if not query or scope.is_empty:
         return []
     building_path = Substr(OuterRef("path"), 1, KIND_DEPTH[PlaceKind.BUILDING] * STEP_LENGTH)
+    people = (
+        Resident.objects.filter(erased_at__isnull=True)
+        if include_departed
+        else Resident.objects.current()
+    )
     base = (
-        Resident.objects.filter(scope.q())
+        people.filter(scope.q())
         .select_related("household")
         .annotate(
             building_name=Subquery(Place.objects.filter(path=building_path).values("name")[:1])
@@ -213,7 +259,10 @@ def search_residents(scope: Scope, query: str, *, limit: int = SEARCH_LIMIT) -> 
         match = Q(household__room=room) | Q(household__room__startswith=room)
     else:
         match = Q(name__contains=query)
-    return list(base.filter(match).order_by("name_initials", "id")[:limit])
+    order: list[Any] = ["name_initials", "id"]
+    if include_departed:
+        order.insert(0, F("moved_out").asc(nulls_first=True))  # current residents first
+    return list(base.filter(match).order_by(*order)[:limit])
 
 
 def resident_grid_terms(resident: Resident) -> list[GridTeamTerm]:

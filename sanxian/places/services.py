@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -185,3 +191,138 @@ def reveal_personal_number(
         reason=reason[:200],
     )
     return value
+
+
+# --- Moving away (迁出) and the retention limit of personal data ------------------------
+
+
+def _day(value: date) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+@transaction.atomic
+def record_departure(
+    *, resident: Resident, on: date, actor: Any, request: HttpRequest | None = None
+) -> Resident:
+    """Record that the resident moved away on ``on``: from then on they are not counted
+    as living here. The date may not be in the future nor before they moved in."""
+    locked = Resident.objects.select_for_update().get(pk=resident.pk)
+    if locked.moved_out is not None:
+        raise DomainError(
+            _("%(name)s is already recorded as moved out (%(date)s).")
+            % {"name": locked.name, "date": _day(locked.moved_out)}
+        )
+    today = timezone.localdate()
+    if on > today:
+        raise DomainError(
+            _("The moving-out date cannot be in the future (today is %(today)s).")
+            % {"today": _day(today)}
+        )
+    if locked.moved_in is not None and on < locked.moved_in:
+        raise DomainError(
+            _("The moving-out date cannot be before %(name)s moved in (%(date)s).")
+            % {"name": locked.name, "date": _day(locked.moved_in)}
+        )
+    locked.moved_out = on
+    locked.save(update_fields=["moved_out"])
+    resident.moved_out = on
+    audit.record(
+        AuditAction.RECORD_CHANGED,
+        actor=actor,
+        request=request,
+        target=resident,
+        path=resident.path,
+        change="moved_out",
+        moved_out=on.isoformat(),
+    )
+    return resident
+
+
+@transaction.atomic
+def cancel_departure(
+    *, resident: Resident, actor: Any, request: HttpRequest | None = None
+) -> Resident:
+    """Undo a departure recorded by mistake; not possible once the personal data is
+    erased."""
+    locked = Resident.objects.select_for_update().get(pk=resident.pk)
+    if locked.erased_at is not None:
+        raise DomainError(
+            _("This resident's personal data has been erased; the departure cannot be cancelled.")
+        )
+    if locked.moved_out is None:
+        raise DomainError(_("%(name)s is not recorded as moved out.") % {"name": locked.name})
+    cancelled = locked.moved_out
+    locked.moved_out = None
+    locked.save(update_fields=["moved_out"])
+    resident.moved_out = None
+    audit.record(
+        AuditAction.RECORD_CHANGED,
+        actor=actor,
+        request=request,
+        target=resident,
+        path=resident.path,
+        change="moved_out_cancelled",
+        moved_out=cancelled.isoformat(),
+    )
+    return resident
+
+
+# What an erased resident is called: the placeholder is stored as it is (it is data, not
+# interface text), followed by the record's id.
+ERASED_NAME = "已迁出居民"
+ERASE_CHUNK = 500
+
+
+def retention_cutoff(today: date | None = None) -> date:
+    """Residents who moved out before this day are past the retention period."""
+    today = today or timezone.localdate()
+    return today - timedelta(days=settings.SANXIAN_DEPARTED_RETENTION_DAYS)
+
+
+def due_for_erasure(today: date | None = None) -> QuerySet[Resident]:
+    """Departed residents whose retention period has passed and who are not yet erased."""
+    return Resident.objects.filter(moved_out__lt=retention_cutoff(today), erased_at__isnull=True)
+
+
+def erase_departed(*, today: date | None = None) -> int:
+    """Erase the personal data of residents who moved out more than the retention period
+    ago (``SANXIAN_DEPARTED_RETENTION_DAYS``): identity card and phone numbers, year of
+    birth, name and its pinyin. The record stays, named by a placeholder, because appeals,
+    volunteer hours and party history point at it. Works in chunks; one audit entry per
+    run says how many were erased. Idempotent: erased residents are not touched again."""
+    today = today or timezone.localdate()
+    cutoff = retention_cutoff(today)
+    now = timezone.now()
+    erased = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                due_for_erasure(today).order_by("id").values_list("id", flat=True)[:ERASE_CHUNK]
+            )
+            if not ids:
+                break
+            erased += Resident.objects.filter(pk__in=ids, erased_at__isnull=True).update(
+                name=Concat(Value(ERASED_NAME + " "), Cast("id", CharField())),
+                name_pinyin="",
+                name_initials="",
+                birth_year=None,
+                id_number_sealed="",
+                id_number_digest="",
+                id_number_last4="",
+                phone_sealed="",
+                phone_digest="",
+                phone_last4="",
+                erased_at=now,
+            )
+            # The same name is copied onto the party record and the sign-in of the person.
+            placeholder = Concat(Value(ERASED_NAME + " "), Cast("resident_id", CharField()))
+            PartyMember.objects.filter(resident_id__in=ids).update(name=placeholder)
+            get_user_model().objects.filter(resident_id__in=ids).update(display_name=placeholder)
+    audit.record(
+        AuditAction.PERSONAL_DATA_ERASED,
+        target=Resident._meta.label,
+        erased=erased,
+        moved_out_before=cutoff.isoformat(),
+        retention_days=settings.SANXIAN_DEPARTED_RETENTION_DAYS,
+    )
+    return erased

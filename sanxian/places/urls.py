@@ -8,5 +8,11 @@ urlpatterns = [
     path("places/<int:pk>/", views.place_detail, name="detail"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
+    path("residents/<int:pk>/departure/", views.resident_departure, name="resident_departure"),
+    path(
+        "residents/<int:pk>/departure/cancel/",
+        views.resident_departure_cancel,
+        name="resident_departure_cancel",
+    ),
     path("search/", views.search, name="search"),
 ]

@@ -3,14 +3,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanxian.accounts.scope import get_scope
 from sanxian.personal_data import mask
 from sanxian.places import selectors, services
 from sanxian.places.errors import DomainError
+from sanxian.places.forms import DepartureForm
 from sanxian.places.models import Place, PlaceKind, Resident
 
 
@@ -35,7 +38,10 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_party": scope.is_party,
     }
     if place.kind == PlaceKind.HOUSEHOLD:
-        context["members"] = selectors.household_members(place)
+        people = selectors.household_people(place)
+        context["members"] = people.current
+        # Who moved out is for the staff keeping the roster, not for the next tenant.
+        context["departed"] = people.departed if scope.is_staff else []
         return render(request, "places/household.html", context)
     if not scope.is_staff:
         raise Http404  # residents see their own household only
@@ -72,15 +78,62 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _resident_page(request, resident, revealed={field: value})
 
 
+@login_required
+@require_POST
+def resident_departure(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the resident moved away (staff keeping the roster only)."""
+    resident = selectors.get_resident_for_user(request.user, pk)
+    if not selectors.may_record_departure(request.user, resident):
+        raise Http404
+    form = DepartureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return _resident_page(request, resident, departure_form=form, status=400)
+    on = form.cleaned_data["moved_out"]
+    try:
+        services.record_departure(resident=resident, on=on, actor=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _resident_page(request, resident, departure_form=form, status=400)
+    messages.success(
+        request,
+        _("%(name)s is recorded as moved out on %(date)s.")
+        % {"name": resident.name, "date": formats.date_format(on, "DATE_FORMAT")},
+    )
+    return redirect("places:resident", pk=resident.pk)
+
+
+@login_required
+@require_POST
+def resident_departure_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a departure recorded by mistake (before the personal data is erased)."""
+    resident = selectors.get_resident_for_user(request.user, pk)
+    if not selectors.may_record_departure(request.user, resident):
+        raise Http404
+    try:
+        services.cancel_departure(resident=resident, actor=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _resident_page(request, resident, status=400)
+    messages.success(
+        request, _("The departure of %(name)s is cancelled.") % {"name": resident.name}
+    )
+    return redirect("places:resident", pk=resident.pk)
+
+
 def _resident_page(
     request: HttpRequest,
     resident: Resident,
     *,
     revealed: dict[str, str] | None = None,
+    departure_form: DepartureForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     scope = get_scope(request.user)
     household = resident.household
+    may_record_departure = selectors.may_record_departure(request.user, resident)
+    if may_record_departure and departure_form is None and not resident.departed:
+        departure_form = DepartureForm(initial={"moved_out": timezone.localdate()})
     response = render(
         request,
         "places/resident.html",
@@ -94,6 +147,9 @@ def _resident_page(
             "housemates": [
                 r for r in selectors.household_members(household) if r.pk != resident.pk
             ],
+            "may_record_departure": may_record_departure,
+            "departure_form": departure_form,
+            "today": timezone.localdate(),
             "grid_terms": selectors.resident_grid_terms(resident),
             "party_member": selectors.resident_party_member(resident) if scope.is_party else None,
             "show_party": scope.is_party,
@@ -119,7 +175,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if not scope.is_staff:
         raise Http404
     query = request.GET.get("q", "")[:50]
-    results = selectors.search_residents(scope, query)
+    results = selectors.search_residents(scope, query, include_departed=True)
     template = (
         "places/_search_results.html"
         if request.headers.get("HX-Request")
