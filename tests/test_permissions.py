@@ -39,6 +39,22 @@ def pages(w: World) -> dict[str, str]:
         "missing_place": reverse("places:detail", args=[999999]),
         "missing_resident": reverse("places:resident", args=[999999]),
         "missing_grid": reverse("grids:detail", args=[999999]),
+        # Exports of the lists (tests/test_exports.py has them with data).
+        "issues_xlsx": reverse("issues:list_xlsx"),
+        "appeals_xlsx": reverse("appeals:list_xlsx"),
+        "meetings_xlsx": reverse("meetings:list_xlsx"),
+        "activities_xlsx": reverse("activities:list_xlsx"),
+        "teams_xlsx": reverse("volunteers:teams_xlsx"),
+        "honour_roll_xlsx": reverse("volunteers:honour_roll_xlsx"),
+        "pending_hours_xlsx": reverse("volunteers:pending_xlsx"),
+        "residents_xlsx_north": reverse("places:residents_xlsx", args=[w.north.pk]),
+        "residents_xlsx_group": reverse("places:residents_xlsx", args=[w.building_group.pk]),
+        "residents_xlsx_subdistrict": reverse("places:residents_xlsx", args=[w.subdistrict.pk]),
+        "party_members_xlsx_north": reverse("places:party_members_xlsx", args=[w.north.pk]),
+        "structure_xlsx_north": reverse("party:structure_xlsx", args=[w.north.pk]),
+        "missing_residents_xlsx": reverse("places:residents_xlsx", args=[999999]),
+        "missing_signups_xlsx": reverse("activities:signups_xlsx", args=[999999]),
+        "missing_members_xlsx": reverse("volunteers:members_xlsx", args=[999999]),
     }
 
 
@@ -107,6 +123,51 @@ EXPECTED: dict[str, dict[str, int]] = {
     "missing_place": dict.fromkeys(PERSONAS, NO),
     "missing_resident": dict.fromkeys(PERSONAS, NO),
     "missing_grid": dict.fromkeys(PERSONAS, NO),
+    # Each export opens for whoever sees its list (residents see what is on in their
+    # neighborhood), never for the auditor or someone without a role.
+    "issues_xlsx": {**dict.fromkeys(PERSONAS, OK), "resident": NO, "auditor": NO, "nobody": NO},
+    "appeals_xlsx": {
+        **dict.fromkeys(PERSONAS, OK),
+        "party_member": NO,
+        "resident": NO,
+        "auditor": NO,
+        "nobody": NO,
+    },
+    "meetings_xlsx": {**dict.fromkeys(PERSONAS, OK), "resident": NO, "auditor": NO, "nobody": NO},
+    "activities_xlsx": {**dict.fromkeys(PERSONAS, OK), "auditor": NO, "nobody": NO},
+    "teams_xlsx": {**dict.fromkeys(PERSONAS, OK), "auditor": NO, "nobody": NO},
+    "honour_roll_xlsx": {**dict.fromkeys(PERSONAS, OK), "auditor": NO, "nobody": NO},
+    "pending_hours_xlsx": {
+        **dict.fromkeys(PERSONAS, OK),
+        "party_member": NO,
+        "resident": NO,
+        "auditor": NO,
+        "nobody": NO,
+    },
+    "residents_xlsx_north": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+    },
+    "residents_xlsx_group": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+        "group_leader": OK,
+    },
+    "residents_xlsx_subdistrict": dict.fromkeys(PERSONAS, NO),
+    "party_members_xlsx_north": {**dict.fromkeys(PERSONAS, NO), "admin": OK, "secretary": OK},
+    "structure_xlsx_north": {
+        **dict.fromkeys(PERSONAS, NO),
+        "admin": OK,
+        "secretary": OK,
+        "social_worker": OK,
+    },
+    "missing_residents_xlsx": dict.fromkeys(PERSONAS, NO),
+    "missing_signups_xlsx": dict.fromkeys(PERSONAS, NO),
+    "missing_members_xlsx": dict.fromkeys(PERSONAS, NO),
 }
 
 

@@ -31,6 +31,9 @@ CASES = [
     ("secretary", lambda w: reverse("places:search") + "?q=王"),
     ("secretary", lambda w: reverse("party:structure", args=[w.north.pk])),
     ("admin", lambda w: reverse("party:structure", args=[w.subdistrict.pk])),
+    ("secretary", lambda w: reverse("places:residents_xlsx", args=[w.north.pk])),
+    ("secretary", lambda w: reverse("places:party_members_xlsx", args=[w.north.pk])),
+    ("social_worker", lambda w: reverse("places:residents_xlsx", args=[w.block.pk])),
 ]
 
 

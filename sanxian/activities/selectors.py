@@ -13,7 +13,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -144,20 +155,31 @@ class ActivityList:
     can_create: bool
 
 
+def listed_activities(
+    user, now: datetime | None = None
+) -> tuple[QuerySet[Activity], QuerySet[Activity]]:
+    """What the list shows, without the page's caps: upcoming (soonest first, cancelled
+    ones too) and past (latest first, not cancelled) — the page and its export."""
+    scope = get_scope(user)
+    now = now or timezone.now()
+    base = _with_counts(Activity.objects.filter(visible_q(user, scope)))
+    return (
+        base.filter(ends_at__gte=now).order_by("starts_at", "id"),
+        base.filter(ends_at__lt=now)
+        .exclude(state=ActivityState.CANCELLED)
+        .order_by("-starts_at", "-id"),
+    )
+
+
 def activity_list(user, now: datetime | None = None) -> ActivityList:
     """What is coming in my neighborhood: the next 60 days first, then later ones, then past
     activities with their summary and photos. Each activity carries ``mine``: my household's
     live sign-ups."""
-    scope = get_scope(user)
     now = now or timezone.now()
-    base = _with_counts(Activity.objects.filter(visible_q(user, scope)))
-    upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id")[:MAX_LIST])
-    past = list(
-        base.filter(ends_at__lt=now)
-        .exclude(state=ActivityState.CANCELLED)
-        .prefetch_related(Prefetch("photos", queryset=ActivityPhoto.objects.order_by("id")))
-        .order_by("-starts_at", "-id")[:MAX_PAST]
-    )
+    upcoming_qs, past_qs = listed_activities(user, now)
+    upcoming = list(upcoming_qs[:MAX_LIST])
+    photos = Prefetch("photos", queryset=ActivityPhoto.objects.order_by("id"))
+    past = list(past_qs.prefetch_related(photos)[:MAX_PAST])
     mine: dict[int, list[ActivitySignup]] = defaultdict(list)
     promoted = []
     ids = [a.pk for a in upcoming]
@@ -238,9 +260,9 @@ def activity_page(user, activity: Activity) -> ActivityPage:
     resident = user.resident if user.is_authenticated else None
     if resident is not None and resident.path.startswith(neighborhood_path(activity.path)):
         members = list(
-            Resident.objects.filter(household_id=resident.household_id).order_by(
-                "relation", "birth_year", "id"
-            )
+            Resident.objects.current()
+            .filter(household_id=resident.household_id)
+            .order_by("relation", "birth_year", "id")
         )
         live = {
             s.resident_id: s
@@ -258,16 +280,24 @@ def activity_page(user, activity: Activity) -> ActivityPage:
     return page
 
 
-def signups(activity: Activity) -> list[ActivitySignup]:
-    """Every sign-up of an activity (confirmed, waiting in order, cancelled)."""
-    order = {SignupState.CONFIRMED: 0, SignupState.WAITING: 1, SignupState.CANCELLED: 2}
-    rows = list(
+def listed_signups(activity: Activity) -> QuerySet[ActivitySignup]:
+    """Every sign-up of an activity: confirmed, then waiting in order, then cancelled."""
+    order = Case(
+        When(state=SignupState.CONFIRMED, then=Value(0)),
+        When(state=SignupState.WAITING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
         ActivitySignup.objects.filter(activity=activity)
         .select_related("resident", "resident__household", "signed_up_by")
-        .order_by("created_at", "id")
+        .order_by(order, "created_at", "id")
     )
-    rows.sort(key=lambda s: order[SignupState(s.state)])
-    return rows
+
+
+def signups(activity: Activity) -> list[ActivitySignup]:
+    """Every sign-up of an activity (confirmed, waiting in order, cancelled)."""
+    return list(listed_signups(activity))
 
 
 def helper_choices(activity: Activity) -> list[Volunteer]:

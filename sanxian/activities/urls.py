@@ -6,6 +6,7 @@ app_name = "activities"
 
 urlpatterns = [
     path("activities/", views.activity_list, name="list"),
+    path("activities/export.xlsx", views.activity_list_xlsx, name="list_xlsx"),
     path("activities/mine/", views.mine, name="mine"),
     path("activities/new/", views.create, name="create"),
     path("activities/<int:pk>/", views.detail, name="detail"),
@@ -19,6 +20,7 @@ urlpatterns = [
         name="cancel_signup",
     ),
     path("activities/<int:pk>/sign-ups/", views.signups, name="signups"),
+    path("activities/<int:pk>/sign-ups.xlsx", views.signups_xlsx, name="signups_xlsx"),
     path("activities/<int:pk>/sign-ups/on-behalf/", views.signup_for, name="signup_for"),
     path("activities/<int:pk>/check-ins/", views.mark_checkins, name="mark_checkins"),
     path("activities/<int:pk>/qr.svg", views.qr, name="qr"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sanxian.accounts.models import User
-from sanxian.activities import selectors, services
+from sanxian.activities import exports, selectors, services
 from sanxian.activities.forms import (
     ActivityForm,
     HelperForm,
@@ -72,6 +72,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     if not selectors.may_list(user):
         raise Http404
     return render(request, "activities/list.html", {"data": selectors.activity_list(user)})
+
+
+@login_required
+def activity_list_xlsx(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_list(_user(request)):
+        raise Http404
+    return exports.activity_list_xlsx(request)
 
 
 @login_required
@@ -389,6 +396,13 @@ def signups(request: HttpRequest, pk: int) -> HttpResponse:
             "signup_open": activity.signup_open(),
         },
     )
+
+
+@login_required
+def signups_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisers' list of sign-ups as a workbook."""
+    activity = selectors.get_activity_for_user(_user(request), pk, manage=True)
+    return exports.signups_xlsx(request, activity)
 
 
 @require_POST

@@ -121,6 +121,23 @@ def staff_appeals(
     now: datetime | None = None,
     limit: int = PAGE_SIZE,
 ) -> AppealPage:
+    qs = listed_appeals(
+        scope, state=state, category=category, overdue=overdue, escalated=escalated, now=now
+    )
+    return _page(qs, before, limit)
+
+
+def listed_appeals(
+    scope: Scope,
+    *,
+    state: str = "",
+    category: AppealCategory | None = None,
+    overdue: bool = False,
+    escalated: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Appeal]:
+    """The appeals the staff list shows for its filters (all of its pages), newest first:
+    the page and its export."""
     now = now or timezone.now()
     qs = Appeal.objects.filter(scope.q()).select_related("category", "place", "resident")
     if state == "open":
@@ -133,7 +150,7 @@ def staff_appeals(
         qs = qs.filter(open_overdue_q(now))
     if escalated:
         qs = qs.filter(escalation_level__gt=0)
-    return _page(qs, before, limit)
+    return qs.order_by("-id")
 
 
 def appeal_events(appeal: Appeal) -> list[AppealEvent]:

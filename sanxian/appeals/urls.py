@@ -7,6 +7,7 @@ app_name = "appeals"
 
 urlpatterns = [
     path("appeals/", views.appeal_list, name="list"),
+    path("appeals/export.xlsx", views.appeal_list_xlsx, name="list_xlsx"),
     path("appeals/new/", views.new, name="new"),
     path("appeals/new/for/", views.new_for, name="new_for"),
     path("appeals/new/for/<int:resident_pk>/", views.new_for_resident, name="new_for_resident"),

@@ -24,7 +24,7 @@ from django_ratelimit.core import get_usage
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
-from sanxian.appeals import selectors, services
+from sanxian.appeals import exports, selectors, services
 from sanxian.appeals.forms import (
     AppealForm,
     ListFilterForm,
@@ -226,14 +226,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         status = 400
     elif form.is_bound:
-        data = form.cleaned_data
-        filters = {
-            "state": data.get("state") or "",
-            "category": data.get("category"),
-            "overdue": bool(data.get("overdue")),
-            "escalated": bool(data.get("escalated")),
-            "before": data.get("before"),
-        }
+        filters = {**_list_filters(form), "before": form.cleaned_data.get("before")}
     now = timezone.now()
     page = selectors.staff_appeals(scope, now=now, **filters)
     query = request.GET.copy()
@@ -253,6 +246,34 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _list_filters(form: ListFilterForm) -> dict[str, Any]:
+    """The list's filters from a valid form (the page number aside)."""
+    data = form.cleaned_data
+    return {
+        "state": data.get("state") or "",
+        "category": data.get("category"),
+        "overdue": bool(data.get("overdue")),
+        "escalated": bool(data.get("escalated")),
+    }
+
+
+@login_required
+@require_GET
+def appeal_list_xlsx(request: HttpRequest) -> HttpResponse:
+    """The staff list as a workbook: every page of it for the same filters."""
+    if not get_scope(request.user).is_staff:
+        raise Http404
+    form = ListFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("Some filters were not understood; nothing was exported."))
+        query = request.GET.copy()
+        query.pop("before", None)
+        url = reverse("appeals:list")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+    filters = _list_filters(form) if form.is_bound else {}
+    return exports.appeal_list_xlsx(request, filters)
 
 
 # --- Detail and transitions -------------------------------------------------------------

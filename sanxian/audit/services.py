@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from sanxian.accounts.client import client_ip
-from sanxian.audit.models import AuditEvent
+from sanxian.audit.models import AuditAction, AuditEvent
 
 # 网络安全法: logs are kept at least six months.
 MIN_RETENTION = timedelta(days=183)
@@ -52,6 +53,28 @@ def record(
         path=path,
         ip=_ip(request),
         detail={k: _plain(v) for k, v in detail.items()},
+    )
+
+
+def record_export(
+    request: HttpRequest,
+    *,
+    what: str,
+    rows: int,
+    path: str = "",
+    filters: Mapping[str, Any] | None = None,
+    target: models.Model | str | None = None,
+) -> AuditEvent:
+    """An export: which list (``what``), the filters that were set, how many rows, where."""
+    used = {k: v for k, v in (filters or {}).items() if v not in (None, "", False, [], ())}
+    return record(
+        AuditAction.EXPORT,
+        request=request,
+        target=target if target is not None else what,
+        path=path,
+        export=what,
+        rows=rows,
+        filters=used,
     )
 
 

@@ -3,22 +3,16 @@ recorded in the log)."""
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from sanxian.audit import selectors
 from sanxian.audit.models import AuditAction, AuditEvent
-from sanxian.audit.services import record
-from sanxian.meetings.exports import content_disposition
-from sanxian.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
+from sanxian.spreadsheets import Column, list_export
 
 
 class AuditFilterForm(forms.Form):
@@ -66,43 +60,40 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-HEADER = ("When", "User name", "What", "On what", "Where (place path)", "From (IP)", "Details")
+def _detail_text(e: AuditEvent) -> str:
+    return "; ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))
+
+
+def _columns() -> list[Column[AuditEvent]]:
+    labels = dict(AuditAction.choices)
+    return [
+        Column(gettext_lazy("When"), lambda e: e.at, 18),
+        Column(gettext_lazy("User name"), lambda e: e.username, 14),
+        Column(gettext_lazy("What"), lambda e: labels.get(e.action, e.action), 14),
+        Column(gettext_lazy("On what"), lambda e: e.target, 24),
+        Column(gettext_lazy("Where (place path)"), lambda e: e.path, 18),
+        Column(gettext_lazy("From (IP)"), lambda e: e.ip or "", 16),
+        Column(gettext_lazy("Details"), _detail_text, 50),
+    ]
 
 
 @login_required
 def audit_xlsx(request: HttpRequest) -> HttpResponse:
     selectors.require_auditor(request.user)
     form = AuditFilterForm(request.GET or None)
-    qs = selectors.filtered(form.to_filter())[: selectors.EXPORT_LIMIT]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Audit log"))
-    ws.append([_(h) for h in HEADER])
-    labels = dict(AuditAction.choices)
-    count = 0
-    for e in qs.iterator(chunk_size=2000):
-        ws.append(
-            [
-                timezone.localtime(e.at).replace(tzinfo=None),
-                safe_cell(e.username),
-                str(labels.get(e.action, e.action)),
-                safe_cell(e.target),
-                safe_cell(e.path),
-                e.ip or "",
-                safe_cell(_detail_text(e)),
-            ]
-        )
-        count += 1
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    record(AuditAction.EXPORT, request=request, target="audit log", rows=count)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = content_disposition(
-        _("Audit log %(day)s.xlsx") % {"day": stamp}, f"audit-log-{stamp}.xlsx"
+    chosen = form.to_filter()
+    qs = selectors.filtered(chosen)[: selectors.EXPORT_LIMIT]
+    return list_export(
+        request,
+        what="audit log",
+        title=_("Audit log"),
+        slug="audit-log",
+        columns=_columns(),
+        items=qs.iterator(chunk_size=2000),
+        filters={
+            "action": chosen.action,
+            "username": chosen.username,
+            "since": chosen.since,
+            "until": chosen.until,
+        },
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _detail_text(e: AuditEvent) -> str:
-    return "; ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,8 +273,6 @@ def report_workbook(board: Dashboard, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def report_filename(place: Place, period: Period) -> str:
-    name = f"{place.name}-{period.from_value}.xlsx"
-    return (
-        f"attachment; filename=\"report-{period.from_value}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
+def report_filenames(place: Place, period: Period) -> tuple[str, str]:
+    """The download's UTF-8 name and its ASCII fallback."""
+    return f"{place.name}-{period.from_value}.xlsx", f"report-{period.from_value}.xlsx"

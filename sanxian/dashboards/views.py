@@ -16,7 +16,7 @@ from sanxian.audit import services as audit
 from sanxian.audit.models import AuditAction
 from sanxian.dashboards import selectors
 from sanxian.dashboards.charts import chart_data
-from sanxian.dashboards.reports import report_filename, report_workbook
+from sanxian.dashboards.reports import report_filenames, report_workbook
 from sanxian.dashboards.selectors import (
     PRESETS,
     REPORT_KINDS,
@@ -30,7 +30,7 @@ from sanxian.dashboards.selectors import (
     place_node,
 )
 from sanxian.dashboards.services import refresh_changed
-from sanxian.spreadsheets import XLSX_CONTENT_TYPE
+from sanxian.spreadsheets import workbook_response
 
 # A second "refresh now" within this time reuses the run just made.
 REFRESH_COOLDOWN = timedelta(seconds=30)
@@ -177,10 +177,7 @@ def report_xlsx(request: HttpRequest, pk: int, month: str) -> HttpResponse:
     if period is None:
         return _bad_month(request, place)
     board = selectors.dashboard(request.user, place_node(place), period)
-    response = HttpResponse(
-        report_workbook(board, selectors.report_title(place, period)),
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    content = report_workbook(board, selectors.report_title(place, period))
     audit.record(
         AuditAction.EXPORT,
         request=request,
@@ -189,5 +186,5 @@ def report_xlsx(request: HttpRequest, pk: int, month: str) -> HttpResponse:
         export="monthly report",
         month=month,
     )
-    response["Content-Disposition"] = report_filename(place, period)
-    return response
+    filename, ascii_name = report_filenames(place, period)
+    return workbook_response(content, filename=filename, ascii_name=ascii_name)

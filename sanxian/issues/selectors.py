@@ -200,9 +200,7 @@ def issue_list(
     the previous page (keyset pagination: a deep page costs what the first one does)."""
     base = Issue.objects.filter(visible_q(user))
     by_state = dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    qs = base.select_related("place")
-    if state:
-        qs = qs.filter(state=state)
+    qs = listed_issues(user, state=state)
     if after is not None:
         qs = qs.filter(id__lt=after)
     rows = list(qs.order_by("-id")[: limit + 1])
@@ -215,6 +213,14 @@ def issue_list(
         counts=[StateCount(s.value, str(s.label), by_state.get(s.value, 0)) for s in IssueState],
         total=sum(by_state.values()),
     )
+
+
+def listed_issues(user, *, state: str = "") -> QuerySet[Issue]:
+    """The issues the list shows (all of its pages), newest first: the page and its export."""
+    qs = Issue.objects.filter(visible_q(user)).select_related("place")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-id")
 
 
 def places_for_new_issue(user, kinds: frozenset[str]) -> list[Place]:

@@ -6,6 +6,7 @@ app_name = "issues"
 
 urlpatterns = [
     path("issues/", views.issue_list, name="list"),
+    path("issues/export.xlsx", views.issue_list_xlsx, name="list_xlsx"),
     path("issues/new/", views.issue_new, name="new"),
     path("issues/<int:pk>/", views.issue_detail, name="detail"),
     path("issues/<int:pk>/discussion/", views.discussion, name="discussion"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
-from sanxian.issues import selectors, services
+from sanxian.issues import exports, selectors, services
 from sanxian.issues.forms import (
     ActionForm,
     AdoptForm,
@@ -57,17 +57,28 @@ def _actor(request: HttpRequest) -> User:
 # --- List and new -----------------------------------------------------------------------
 
 
+def _state_filter(request: HttpRequest) -> str:
+    state = request.GET.get("state", "")
+    return state if state in IssueState.values else ""
+
+
 @login_required
 def issue_list(request: HttpRequest) -> HttpResponse:
     if not selectors.may_open_issues(get_scope(request.user)):
         raise Http404
-    state = request.GET.get("state", "")
-    if state not in IssueState.values:
-        state = ""
+    state = _state_filter(request)
     after_raw = request.GET.get("after", "")
     after = int(after_raw) if after_raw.isdigit() else None
     listing = selectors.issue_list(request.user, state=state, after=after)
     return render(request, "issues/list.html", {"listing": listing})
+
+
+@login_required
+def issue_list_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as a workbook: every page of it for the same state filter."""
+    if not selectors.may_open_issues(get_scope(request.user)):
+        raise Http404
+    return exports.issue_list_xlsx(request, state=_state_filter(request))
 
 
 @login_required

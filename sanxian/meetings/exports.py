@@ -14,13 +14,12 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
@@ -40,9 +39,10 @@ from sanxian.meetings.models import (
     MeetingDecision,
     MeetingVote,
 )
-from sanxian.meetings.selectors import _own_member_path, visible_q
+from sanxian.meetings.selectors import _own_member_path, listed_meetings, visible_q
 from sanxian.places.models import Place, PlaceKind
 from sanxian.places.paths import ancestor_paths
+from sanxian.spreadsheets import Column, common_path, field_label, list_export
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -133,11 +133,6 @@ def minutes_filename(meeting: Meeting) -> str:
     day = local(meeting.starts_at).strftime("%Y%m%d")
     safe = re.sub(r'[\\/:*?"<>|\r\n\t]+', " ", minutes_title(meeting)).strip()
     return f"{safe} {day}.docx"
-
-
-def content_disposition(filename: str, fallback: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 5987/6266)."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _set_fonts(run, east_asia: str, size: int, *, bold: bool = False) -> None:
@@ -402,4 +397,47 @@ def feed_links(user) -> FeedLinks:
     token = calendar_token(user)
     return FeedLinks(
         neighborhoods=feed_neighborhoods(user), private_token=token.token if token else ""
+    )
+
+
+# --- The meeting list as a workbook -------------------------------------------------------
+
+
+def list_columns() -> list[Column[Meeting]]:
+    def label(name: str) -> str:
+        return field_label(Meeting, name)
+
+    return [
+        Column(label("title"), lambda m: m.title, 36),
+        Column(label("kind"), lambda m: m.get_kind_display(), 22),
+        Column(label("starts_at"), lambda m: m.starts_at, 18),
+        Column(label("ends_at"), lambda m: m.end, 18),
+        Column(label("place"), lambda m: m.place.name, 14),
+        Column(label("venue"), lambda m: m.venue, 16),
+        Column(label("held"), lambda m: m.held, 8),
+        Column(_("Minutes filed"), lambda m: getattr(m, "has_minutes", False), 10),
+    ]
+
+
+def meeting_list_xlsx(request: HttpRequest) -> HttpResponse:
+    """What the meeting list shows (upcoming, then past), all of it, not only the page's
+    first sixty of each."""
+    upcoming, past = listed_meetings(request.user)
+    has_minutes = ExpressionWrapper(~Q(minutes=""), output_field=BooleanField())
+
+    def rows(qs: QuerySet[Meeting]) -> Iterable[Meeting]:
+        return qs.defer("minutes").annotate(has_minutes=has_minutes).iterator(chunk_size=2000)
+
+    def both() -> Iterable[Meeting]:
+        yield from rows(upcoming)
+        yield from rows(past)
+
+    return list_export(
+        request,
+        what="meetings",
+        title=_("Meetings"),
+        slug="meetings",
+        columns=list_columns(),
+        items=both(),
+        path=common_path(get_scope(request.user).paths),
     )

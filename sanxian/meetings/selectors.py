@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -118,14 +118,33 @@ def _by_month(meetings: list[Meeting]) -> list[MonthGroup]:
     return [MonthGroup(k, v) for k, v in groups.items()]
 
 
-def meeting_list(user) -> MeetingList:
+def may_export_list(scope: Scope) -> bool:
+    """Staff and party roles export the list; a resident's list is only their invitations."""
+    return scope.is_staff or scope.is_party
+
+
+def listed_meetings(
+    user, now: datetime | None = None
+) -> tuple[QuerySet[Meeting], QuerySet[Meeting]]:
+    """The meetings the list shows: upcoming (soonest first) and past (latest first),
+    without the page's cap — the page and its export."""
     scope = get_scope(user)
-    now = timezone.now()
+    now = now or timezone.now()
     base: QuerySet[Meeting] = (
         Meeting.objects.filter(visible_q(user, scope)).select_related("place").distinct()
     )
-    upcoming = list(base.filter(starts_at__gte=now).order_by("starts_at", "id")[:MAX_LIST])
-    past = list(base.filter(starts_at__lt=now).order_by("-starts_at", "-id")[:MAX_LIST])
+    return (
+        base.filter(starts_at__gte=now).order_by("starts_at", "id"),
+        base.filter(starts_at__lt=now).order_by("-starts_at", "-id"),
+    )
+
+
+def meeting_list(user) -> MeetingList:
+    scope = get_scope(user)
+    now = timezone.now()
+    upcoming_qs, past_qs = listed_meetings(user, now)
+    upcoming = list(upcoming_qs[:MAX_LIST])
+    past = list(past_qs[:MAX_LIST])
     reminders = list(
         MeetingReminder.objects.filter(user=user, meeting__starts_at__gte=now)
         .select_related("meeting", "meeting__place")

@@ -6,6 +6,7 @@ app_name = "meetings"
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="list"),
+    path("meetings/export.xlsx", views.meeting_list_xlsx, name="list_xlsx"),
     path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("meetings/<int:pk>/qr.svg", views.meeting_qr, name="qr"),
     path("meetings/<int:pk>/agenda/", views.agenda_add, name="agenda_add"),

@@ -35,6 +35,7 @@ from sanxian.meetings.forms import (
 )
 from sanxian.meetings.models import AgendaItem, CycleRule, Meeting
 from sanxian.places.errors import DomainError
+from sanxian.spreadsheets import download_response
 
 
 def _actor(request: HttpRequest) -> User:
@@ -61,8 +62,16 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "data": selectors.meeting_list(request.user),
             "feeds": _feed_context(request),
             "rule_places": selectors.rule_places(request.user),
+            "can_export": selectors.may_export_list(get_scope(request.user)),
         },
     )
+
+
+@login_required
+def meeting_list_xlsx(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_export_list(get_scope(request.user)):
+        raise Http404
+    return exports.meeting_list_xlsx(request)
 
 
 @login_required
@@ -281,12 +290,12 @@ def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record(
         AuditAction.EXPORT, request=request, target=meeting, path=meeting.path, export="minutes"
     )
-    response = HttpResponse(content, content_type=exports.DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = exports.content_disposition(
-        exports.minutes_filename(meeting), f"meeting-{meeting.pk}-minutes.docx"
+    return download_response(
+        content,
+        content_type=exports.DOCX_CONTENT_TYPE,
+        filename=exports.minutes_filename(meeting),
+        ascii_name=f"meeting-{meeting.pk}-minutes.docx",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:

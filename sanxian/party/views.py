@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sanxian.party import services
+from sanxian.party import exports, services
 from sanxian.party.selectors import can_fix_structure, get_structure_node_for_user
 from sanxian.party.structure import (
     FixAction,
@@ -50,6 +50,13 @@ def structure_check(request: HttpRequest, pk: int) -> HttpResponse:
             "can_fix": can_fix_structure(request.user, place),
         },
     )
+
+
+@login_required
+def structure_gaps_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gaps the check lists, as a workbook."""
+    place = get_structure_node_for_user(request.user, pk)
+    return exports.structure_gaps_xlsx(request, place)
 
 
 @login_required

@@ -320,7 +320,7 @@ def team_list(user) -> list[TeamRow]:
     viewer = require_viewer(user)
     teams = list(
         VolunteerTeam.objects.filter(viewer.community_q() | Q(pk__in=list(viewer.member_team_ids)))
-        .select_related("place")
+        .select_related("place", "parent")
         .annotate(n=_member_count())
         .order_by("path", "created_on", "name", "id")
     )
@@ -347,17 +347,23 @@ class TeamPage:
     can_join: bool
 
 
-def team_page(user, team: VolunteerTeam) -> TeamPage:
-    viewer = get_viewer(user)
-    children = list(
-        VolunteerTeam.objects.filter(parent=team).annotate(n=_member_count()).order_by("name")
-    )
-    memberships = list(
+def team_members(team: VolunteerTeam) -> QuerySet[TeamMembership]:
+    """The team's current members, leaders first, with their skills: the page and its
+    export."""
+    return (
         TeamMembership.objects.filter(team=team, left_on__isnull=True)
         .select_related("volunteer")
         .prefetch_related("volunteer__skills")
         .order_by("-is_leader", "joined_on", "id")
     )
+
+
+def team_page(user, team: VolunteerTeam) -> TeamPage:
+    viewer = get_viewer(user)
+    children = list(
+        VolunteerTeam.objects.filter(parent=team).annotate(n=_member_count()).order_by("name")
+    )
+    memberships = list(team_members(team))
     rosters = list(
         Roster.objects.filter(team=team)
         .select_related("place")
@@ -643,16 +649,29 @@ class ApprovalsPage:
     swaps: list[SwapRequest]
 
 
+def may_approve(user) -> bool:
+    viewer = get_viewer(user)
+    return viewer.is_leader or viewer.scope.is_staff
+
+
+def pending_hours(user) -> QuerySet[HoursEntry]:
+    """Every entry awaiting the user's approval, oldest first (404 for someone who
+    approves nothing): the approvals page and its export."""
+    if not may_approve(user):
+        raise Http404
+    return (
+        _decidable_entries(get_viewer(user))
+        .filter(state=HoursState.PENDING)
+        .select_related("volunteer", "team")
+        .order_by("started_at", "id")
+    )
+
+
 def approvals_page(user) -> ApprovalsPage:
     viewer = get_viewer(user)
     if not (viewer.is_leader or viewer.scope.is_staff):
         raise Http404
-    entries = list(
-        _decidable_entries(viewer)
-        .filter(state=HoursState.PENDING)
-        .select_related("volunteer", "team")
-        .order_by("started_at", "id")[: MAX_PENDING + 1]
-    )
+    entries = list(pending_hours(user)[: MAX_PENDING + 1])
     swaps = list(
         SwapRequest.objects.filter(
             viewer.managed_q("signup__shift__roster__team_id", "signup__shift__roster__team__path"),
@@ -789,8 +808,10 @@ def honour_roll(
     team_pk: int | None = None,
     place_pk: int | None = None,
     today: date | None = None,
+    limit: int | None = MAX_ROLL,
 ) -> HonourRoll:
-    """Approved hours per person in a period, ranked; for a team tree or a neighborhood."""
+    """Approved hours per person in a period, ranked; for a team tree or a neighborhood.
+    The page shows the first ``limit``; the export everyone (``limit=None``)."""
     viewer = require_viewer(user)
     today = today or timezone.localdate()
     # Top teams, each followed by the teams below it.
@@ -822,13 +843,13 @@ def honour_roll(
         base = base.filter(neighborhood.subtree())
     requested = period is not None
     period = period or period_of("year", today)
-    rows = _ranking(base, period)
+    rows = _ranking(base, period, limit)
     fell_back = False
     if not rows and not requested:
         latest = base.aggregate(latest=Max("started_at"))["latest"]
         if latest is not None:
             period = period_of("year", timezone.localtime(latest).date())
-            rows = _ranking(base, period)
+            rows = _ranking(base, period, limit)
             fell_back = True
     return HonourRoll(
         period=period,
@@ -843,15 +864,17 @@ def honour_roll(
     )
 
 
-def _ranking(base: QuerySet[HoursEntry], period: Period) -> list[RollRow]:
+def _ranking(base: QuerySet[HoursEntry], period: Period, limit: int | None) -> list[RollRow]:
     start, end = period.bounds()
     ranked = (
         base.filter(started_at__gte=start, started_at__lt=end)
         .order_by()
         .values("volunteer_id", "volunteer__name")
         .annotate(total=Sum("hours"), times=Count("id"))
-        .order_by("-total", "volunteer__name", "volunteer_id")[:MAX_ROLL]
+        .order_by("-total", "volunteer__name", "volunteer_id")
     )
+    if limit is not None:
+        ranked = ranked[:limit]
     rows = []
     rank = 0
     previous: Decimal | None = None

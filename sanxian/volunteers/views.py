@@ -22,9 +22,8 @@ from sanxian.accounts.models import User
 from sanxian.audit import services as audit
 from sanxian.audit.models import AuditAction
 from sanxian.checkin import qr_svg_response
-from sanxian.meetings.exports import content_disposition
 from sanxian.places.errors import DomainError
-from sanxian.spreadsheets import XLSX_CONTENT_TYPE
+from sanxian.spreadsheets import workbook_response
 from sanxian.volunteers import exports, selectors, services
 from sanxian.volunteers.forms import RecordPeriodForm, RosterForm, SwapForm
 from sanxian.volunteers.models import CheckMethod, ShiftSignup, SignupState
@@ -63,6 +62,17 @@ def _next(request: HttpRequest, fallback: str) -> HttpResponse:
 def teams(request: HttpRequest) -> HttpResponse:
     rows = selectors.team_list(request.user)
     return render_page(request, "volunteers/teams.html", {"rows": rows})
+
+
+@login_required
+def teams_xlsx(request: HttpRequest) -> HttpResponse:
+    return exports.teams_xlsx(request)
+
+
+@login_required
+def team_members_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.get_team_for_user(request.user, pk)
+    return exports.members_xlsx(request, team)
 
 
 @login_required
@@ -356,6 +366,11 @@ def approvals(request: HttpRequest) -> HttpResponse:
     return render_page(request, "volunteers/approvals.html", {"page": page})
 
 
+@login_required
+def pending_hours_xlsx(request: HttpRequest) -> HttpResponse:
+    return exports.pending_hours_xlsx(request)
+
+
 @require_POST
 @login_required
 def approvals_hours(request: HttpRequest) -> HttpResponse:
@@ -436,6 +451,26 @@ def honour_roll(request: HttpRequest) -> HttpResponse:
     return render_page(request, "volunteers/honour_roll.html", context)
 
 
+@login_required
+def honour_roll_xlsx(request: HttpRequest) -> HttpResponse:
+    """The honour roll of the chosen period (and team or neighborhood) as a workbook:
+    everyone with approved hours, not only the page's first fifty."""
+    raw = request.GET.get("period", "")
+    period = selectors.parse_period(raw) if raw else None
+    if raw and period is None:
+        selectors.require_viewer(request.user)
+        messages.error(request, _("Unknown period."))
+        return redirect("volunteers:honour_roll")
+    roll = selectors.honour_roll(
+        request.user,
+        period=period,
+        team_pk=_int(request.GET.get("team")),
+        place_pk=_int(request.GET.get("place")),
+        limit=None,
+    )
+    return exports.honour_roll_xlsx(request, roll)
+
+
 # --- A person's ledger and service record ---------------------------------------------------
 
 
@@ -474,7 +509,7 @@ def record_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     data = _record(request, pk)
     if data is None:
         return redirect("volunteers:ledger", pk=pk)
-    response = HttpResponse(exports.service_record_xlsx(data), content_type=XLSX_CONTENT_TYPE)
+    content = exports.service_record_xlsx(data)
     audit.record(
         AuditAction.EXPORT,
         request=request,
@@ -482,8 +517,8 @@ def record_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         path=data.volunteer.path,
         export="volunteer service record",
     )
-    response["Content-Disposition"] = content_disposition(
-        exports.record_filename(data), f"service-record-{data.volunteer.pk}.xlsx"
+    return workbook_response(
+        content,
+        filename=exports.record_filename(data),
+        ascii_name=f"service-record-{data.volunteer.pk}.xlsx",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
