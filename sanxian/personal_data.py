@@ -109,6 +109,12 @@ def normalise_id_number(raw: str) -> str:
         else:
             message = _("An identity card number has 18 characters (the last may be X).")
         raise ValidationError(message, code="id_number") from exc
+    except KeyError as exc:
+        # python-stdnum knows some region codes only in part (a prefecture without its
+        # counties) and then fails looking the county up: not a region a card is issued for.
+        raise ValidationError(
+            _("The identity card number holds no valid birth date or region."), code="id_number"
+        ) from exc
 
 
 def normalise_phone(raw: str) -> str:

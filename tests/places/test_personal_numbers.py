@@ -36,6 +36,8 @@ def test_numbers_are_checked_when_typed() -> None:
         (bad_check, "check character"),
         (id_number("31010419581315123"), "birth date"),  # month 13
         ("3101041958031512", "18 characters"),
+        # A region python-stdnum knows only in part (no counties): refused, not a crash.
+        (id_number("21335019800101123"), "region"),
     ):
         with pytest.raises(ValidationError) as info:
             personal_data.normalise_id_number(raw)
