@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sanxian.audit",
     "sanxian.periodic",
     "sanxian.demo",
+    "sanxian.rosters",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanxian.accounts.context_processors.navigation",
+                "sanxian.rosters.context_processors.rosters",
             ],
         },
     },
@@ -259,6 +261,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Photos: at most this many bytes each, checked by content (Pillow), not by file name.
 SANXIAN_MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+# --- Roster import (sanxian/rosters) ------------------------------------------------------
+# Uploaded rosters are kept here until imported (at most seven days): outside MEDIA_ROOT and
+# every URL, readable by the application's user only.
+SANXIAN_PRIVATE_ROOT = Path(os.environ.get("SANXIAN_PRIVATE_ROOT", str(BASE_DIR / "private")))
+# Largest workbook accepted, and most rows read from one.
+SANXIAN_IMPORT_MAX_BYTES = int(os.environ.get("SANXIAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+SANXIAN_IMPORT_MAX_ROWS = int(os.environ.get("SANXIAN_IMPORT_MAX_ROWS", "200000"))
 
 # --- Personal data (identity card and phone numbers; see sanxian/personal_data.py) ------
 # Fernet keys, comma-separated: the first encrypts, all decrypt (rotate by prepending).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("sanxian.activities.urls")),
     path("", include("sanxian.dashboards.urls")),
     path("", include("sanxian.audit.urls")),
+    path("", include("sanxian.rosters.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

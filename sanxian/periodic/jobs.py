@@ -45,6 +45,11 @@ JOBS: tuple[Job, ...] = (
         every=timedelta(days=1),
     ),
     Job(
+        name="sweep_import_files",
+        task_path="sanxian.rosters.tasks.sweep_import_files_task",
+        every=timedelta(days=1),
+    ),
+    Job(
         name="generate_cycle_meetings",
         task_path="sanxian.meetings.tasks.generate_cycle_meetings",
         every=timedelta(days=1),
