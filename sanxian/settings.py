@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sanxian.audit",
     "sanxian.periodic",
     "sanxian.demo",
+    "sanxian.synthetic",
     "sanxian.rosters",
 ]
 
