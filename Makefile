@@ -63,5 +63,12 @@ security: $(VENV)/.installed
 test: setup lint types security
 	$(BIN)/python -m pytest -q
 
+# Speed as ratios to a floor view in the same run (quality.md): T0 data on SQLite and on
+# PostgreSQL (postgresql://postgres@127.0.0.1:5432, or BENCH_PG_URL), short runs; tables in
+# bench/results/. Longer runs and the T0→T2 latency slope: see bench/README.md.
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run --db both --tier T0 --seconds 4 --rounds 2 --warmup 0.5
+
 clean:
 	rm -rf $(VENV) node_modules sanxian/static/vendor staticfiles
