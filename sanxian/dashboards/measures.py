@@ -28,7 +28,7 @@ else in the roll-up machinery changes. Collectors use a fixed number of grouped 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -72,6 +72,16 @@ BUILDING_GROUP_LEN = KIND_DEPTH[PlaceKind.BUILDING_GROUP] * STEP_LENGTH
 GRID_PREFIX = "grid:"
 
 Collected = dict[tuple[str, date], dict[str, int]]
+
+
+# SQLite allows a limited number of parameters in one statement: long id lists go in slices.
+ID_SLICE = 500
+
+
+def in_slices(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), ID_SLICE):
+        yield ordered[start : start + ID_SLICE]
 
 
 def grid_anchor(grid_id: int) -> str:
@@ -253,8 +263,16 @@ def _collect_gaps(c: Collector, w: Window, day: date) -> None:
         for _p, g in gaps
         if g.grid_id is None and g.place_id is None and g.member_id is not None
     }
-    place_paths = dict(Place.objects.filter(pk__in=place_ids).values_list("id", "path"))
-    member_paths = dict(PartyMember.objects.filter(pk__in=member_ids).values_list("id", "path"))
+    place_paths = {
+        pk: path
+        for ids in in_slices(place_ids)
+        for pk, path in Place.objects.filter(pk__in=ids).values_list("id", "path")
+    }
+    member_paths = {
+        pk: path
+        for ids in in_slices(member_ids)
+        for pk, path in PartyMember.objects.filter(pk__in=ids).values_list("id", "path")
+    }
     for root_path, gap in gaps:
         if gap.grid_id is not None:
             anchor = grid_anchor(gap.grid_id)
@@ -366,7 +384,11 @@ def collect_issues(w: Window) -> Collected:
         for issue_id, _p, at, old, new in events
         if start_at <= at < end_at and old in MAIN_LINE and new == next_on_main_line(old)
     }
-    facts = {i.pk: i for i in with_facts(Issue.objects.filter(pk__in=forward_ids))}
+    facts = {
+        i.pk: i
+        for ids in in_slices(forward_ids)
+        for i in with_facts(Issue.objects.filter(pk__in=ids))
+    }
     previous: tuple | None = None
     for event in events:
         issue_id, path, at, old, new = event
@@ -488,14 +510,18 @@ def issues_changed_days(since: datetime, now: datetime) -> set[date]:
         ids.update(qs.order_by().values_list("issue_id", flat=True).distinct())
     if not ids:
         return set()
-    days = _days_of(IssueEvent.objects.filter(issue_id__in=ids).values_list("at", flat=True))
-    days |= _days_of(
-        ActionRecord.objects.filter(issue_id__in=ids).values_list("acted_at", flat=True)
-    )
-    days |= _days_of(
-        SurveyResponse.objects.filter(issue_id__in=ids).values_list("recorded_at", flat=True)
-    )
-    days |= set(Consultation.objects.filter(issue_id__in=ids).values_list("held_on", flat=True))
+    days: set[date] = set()
+    for chunk in in_slices(ids):
+        days |= _days_of(IssueEvent.objects.filter(issue_id__in=chunk).values_list("at", flat=True))
+        days |= _days_of(
+            ActionRecord.objects.filter(issue_id__in=chunk).values_list("acted_at", flat=True)
+        )
+        days |= _days_of(
+            SurveyResponse.objects.filter(issue_id__in=chunk).values_list("recorded_at", flat=True)
+        )
+        days |= set(
+            Consultation.objects.filter(issue_id__in=chunk).values_list("held_on", flat=True)
+        )
     return days
 
 

@@ -396,3 +396,23 @@ def test_structure_snapshots_are_kept_as_history(world: World) -> None:
     node = place_node(world.north)
     _values, day = read_values([node.key], Period((2025, 9), (2025, 9)))
     assert day == day_of(earlier)
+
+
+def test_long_id_lists_are_read_in_slices(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """SQLite limits the parameters of one statement: a refresh over many issues reads their
+    ids in slices and gives what one slice would."""
+    from sanxian.dashboards import measures
+    from sanxian.dashboards.models import DailyRollup
+
+    for n in range(5):
+        add_issue(
+            world.building,
+            [(IssueState.COLLECTED.value, at(40 + n)), (IssueState.THINK.value, at(3 + n))],
+        )
+    refresh_rollups(date(2025, 9, 1), date(2025, 10, 31), now=NOW)
+    whole = sorted(DailyRollup.objects.values_list("node", "day", "metric", "value"))
+    monkeypatch.setattr(measures, "ID_SLICE", 2)
+    assert list(measures.in_slices({5, 1, 4, 2, 3})) == [[1, 2], [3, 4], [5]]
+    refresh_rollups(date(2025, 9, 1), date(2025, 10, 31), now=NOW)
+    assert sorted(DailyRollup.objects.values_list("node", "day", "metric", "value")) == whole
+    assert any(metric == "moves:think" for _n, _d, metric, _v in whole)
