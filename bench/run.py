@@ -20,6 +20,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,7 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 CACHE = Path(os.environ.get("BENCH_CACHE", str(Path(tempfile.gettempdir()) / "sanxian-bench")))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-PG_RUN_DB = "sanxian_bench"
+# BENCH_RUN names a run so that several can share the machine: its own copies, caches,
+# logs and results files.
+RUN = re.sub(r"[^a-z0-9]", "", os.environ.get("BENCH_RUN", "").lower())
+PG_RUN_DB = f"sanxian_bench_{RUN}" if RUN else "sanxian_bench"
+SUFFIX = f"-{RUN}" if RUN else ""
 PASSWORD = "Bench-Pass-2024!"  # noqa: S105 - the bench's own throwaway sign-ins
 SYNTHETIC = ROOT / "sanxian/synthetic/management/commands/generate_synthetic.py"
 IMPORTER = ROOT / "sanxian/rosters/management/commands/import_roster.py"
@@ -118,6 +123,8 @@ def source_digest(loader: str) -> str:
     files = sorted(ROOT.glob("sanxian/*/migrations/*.py"))
     package = "synthetic" if loader == "synthetic" else "demo"
     files += sorted((ROOT / "sanxian" / package).rglob("*.py"))
+    # The roll-ups are computed when the database is built.
+    files += sorted((ROOT / "sanxian" / "dashboards").glob("*.py"))
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
@@ -134,7 +141,7 @@ class Database:
         self.loader, self.tier, self.seed = loader, tier, seed
         # Databases of the same data built from older code share this prefix: a new build
         # replaces them.
-        self.family = f"{loader}_{tier}_s{seed}_".lower()
+        self.family = f"{RUN}{loader}_{tier}_s{seed}_".lower()
         self.key = f"{self.family}{source_digest(loader)}"
 
     def prepare(self) -> dict[str, str]:
@@ -169,7 +176,7 @@ class SqliteDatabase(Database):
                     stale.unlink(missing_ok=True)
         else:
             log(f"reusing the cached SQLite database {cached}")
-        run = CACHE / f"run-{self.tier}.sqlite3"
+        run = CACHE / f"run-{self.tier}{SUFFIX}.sqlite3"
         self._remove(run)
         shutil.copyfile(cached, run)
         return {"SQLITE_PATH": str(run)}
@@ -679,7 +686,7 @@ def run_one(kind: str, tier: str, args: argparse.Namespace) -> Outcome:
         wanted = [w.strip() for w in args.pages.split(",")]
         pages = [p for p in pages if p["kind"] == "floor" or any(w in p["name"] for w in wanted)]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    log_path = CACHE / f"gunicorn-{kind}-{label}.log"
+    log_path = CACHE / f"gunicorn-{kind}-{label}{SUFFIX}.log"
     with gunicorn(db_env, args.workers, args.threads, log_path) as port:
         sessions: dict[str, list[HttpClient]] = {}
         for key, username in fixtures["users"].items():
@@ -733,7 +740,7 @@ def run_one(kind: str, tier: str, args: argparse.Namespace) -> Outcome:
     detail = f"\n## Query log, one request per page\n\n{page_queries}\n"
     if queries:
         detail += f"\n## Pages that miss their target\n{queries}\n"
-    (RESULTS / f"{kind}-{label}.md").write_text(text + detail, encoding="utf-8")
+    (RESULTS / f"{kind}-{label}{SUFFIX}.md").write_text(text + detail, encoding="utf-8")
     print(text, flush=True)
     failed = (
         any(row.verdict == "FAIL" for row in report.rows(results, floor.rps))
@@ -814,7 +821,8 @@ def main(argv: list[str] | None = None) -> int:
                 + report.slope_table(low.p95, high.p95, low.label, high.label)
                 + "\n"
             )
-            (RESULTS / f"{kind}-{low.label}-{high.label}.md").write_text(text, encoding="utf-8")
+            slope = RESULTS / f"{kind}-{low.label}-{high.label}{SUFFIX}.md"
+            slope.write_text(text, encoding="utf-8")
             print(text, flush=True)
             failed |= "FAIL" in text
     return 2 if broken else 1 if failed else 0

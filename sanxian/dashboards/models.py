@@ -1,10 +1,16 @@
-"""Daily roll-ups that the dashboards read, and the record of each refresh.
+"""Daily and monthly roll-ups that the dashboards read, and the record of each refresh.
 
 ``DailyRollup`` is a narrow table: one row per (node, day, metric) with an integer value,
 only for values that are not zero. A node is a place of the drill-down (sub-district,
 neighborhood, management block: its path) or a party-building grid (``grid:<id>``). Every
 stored value is additive (a count or a sum), so a period's value is a plain SUM and rates
 are computed from their numerator and denominator when read.
+
+``MonthlyRollup`` holds, for the flow and balance families (not the snapshots), the sum of
+each node's daily values over each calendar month. Dashboard periods are whole months, so a
+period or a trend reads one row per month instead of one per day; every refresh rewrites
+the months its days fall in, in the same transaction as the daily rows, so the two tables
+always agree.
 """
 
 from __future__ import annotations
@@ -45,6 +51,39 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node} {self.day} {self.metric}={self.value}"
+
+
+class MonthlyRollup(models.Model):
+    """The sum of a node's daily values of one metric over a calendar month (a row for every
+    (node, month, metric) that has a daily row, even when the month's sum is zero)."""
+
+    node = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=NodeKind.choices)
+    root = models.CharField(max_length=255)
+    # The first day of the month.
+    month = models.DateField()
+    family = models.CharField(max_length=30)
+    metric = models.CharField(max_length=80)
+    # The metric is read as a balance (summed over every month up to a period's end).
+    balance = models.BooleanField(default=False)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("monthly roll-up")
+        verbose_name_plural = _("monthly roll-ups")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["node", "month", "metric"], name="monthly_rollup_unique"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["node", "balance", "month"], name="monthly_node_balance_month"),
+            models.Index(fields=["root", "family", "month"], name="monthly_root_family_month"),
+            models.Index(fields=["family", "month"], name="monthly_family_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.month:%Y-%m} {self.metric}={self.value}"
 
 
 class RollupRun(models.Model):

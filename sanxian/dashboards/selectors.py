@@ -4,7 +4,9 @@ A dashboard reads the roll-ups (plus, live, the list of overdue appeals and the 
 distinct counts that do not add up across days and places: volunteers serving and
 households reached), with a fixed number of queries whatever the size of the subtree: one
 for the node's and its children's values over the period, two for the node's monthly trend
-(values, and the residents each month is read with), one per distinct count.
+(values, and the residents each month is read with), one for both distinct counts.
+Periods are whole months, so flows and balances are read from the monthly roll-ups (one row
+per node, month and metric), and only the structure snapshot from the daily ones.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Max, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -26,15 +30,15 @@ from sanxian.accounts.models import STAFF_ROLES
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.activities.models import ActivitySignup, ActivityState
 from sanxian.activities.models import SignupState as ActivitySignupState
-from sanxian.appeals.models import Appeal
-from sanxian.appeals.selectors import open_overdue_q, period_bounds
+from sanxian.appeals.models import OPEN_STATES, Appeal
+from sanxian.appeals.selectors import period_bounds
 from sanxian.dashboards.measures import (
     balance_prefixes,
     flow_families,
     grid_anchor,
     snapshot_families,
 )
-from sanxian.dashboards.models import DailyRollup, RollupRun
+from sanxian.dashboards.models import DailyRollup, MonthlyRollup, RollupRun
 from sanxian.grids.models import Grid
 from sanxian.issues.models import MAIN_LINE, IssueState, SurveyRating
 from sanxian.meetings.models import InviteeGroup, MeetingKind
@@ -264,7 +268,8 @@ MAIN_STAGES = [s for s in MAIN_LINE if s != IssueState.DONE]
 
 @dataclass
 class Measures:
-    """Derived measures over one node's summed roll-up values."""
+    """Derived measures over one node's summed roll-up values (each worked out once: a
+    page reads most of them several times)."""
 
     values: dict[str, int]
     snapshot_day: date | None = None
@@ -279,13 +284,25 @@ class Measures:
         return int(self.values.get(name, 0))
 
     def total(self, prefix: str) -> int:
+        if prefix.endswith(":") and prefix.count(":") == 1:
+            return self._totals.get(prefix, 0)
         return sum(v for k, v in self.values.items() if k.startswith(prefix))
+
+    @cached_property
+    def _totals(self) -> dict[str, int]:
+        """The sum of the values of each ``<group>:`` prefix."""
+        totals: dict[str, int] = {}
+        for key, value in self.values.items():
+            group, colon, _rest = key.partition(":")
+            if colon:
+                totals[group + ":"] = totals.get(group + ":", 0) + int(value)
+        return totals
 
     def keys(self, prefix: str) -> list[str]:
         return sorted(k[len(prefix) :] for k in self.values if k.startswith(prefix))
 
     # structure
-    @property
+    @cached_property
     def structure_rows(self) -> list[tuple[str, str, Any, bool]]:
         """(test id, label, value, is a rate) of the structure's counts and coverage."""
         return [
@@ -308,23 +325,23 @@ class Measures:
             ("grid-coverage", _("Building groups in a grid"), self.grid_coverage, True),
         ]
 
-    @property
+    @cached_property
     def residents_count(self) -> int:
         return self.get("residents")
 
-    @property
+    @cached_property
     def party_group_coverage(self) -> Rate:
         return Rate(self.get("grids_with_party_group"), self.get("grids"))
 
-    @property
+    @cached_property
     def team_coverage(self) -> Rate:
         return Rate(self.get("grids_with_full_team"), self.get("grids"))
 
-    @property
+    @cached_property
     def grid_coverage(self) -> Rate:
         return Rate(self.get("building_groups_in_grid"), self.get("building_groups"))
 
-    @property
+    @cached_property
     def gaps(self) -> list[dict[str, Any]]:
         return [
             {
@@ -337,24 +354,24 @@ class Measures:
             if self.get(f"gaps:{k.code}")
         ]
 
-    @property
+    @cached_property
     def gap_errors(self) -> int:
         return sum(g["count"] for g in self.gaps if g["severity"] == ERROR)
 
-    @property
+    @cached_property
     def gap_warnings(self) -> int:
         return sum(g["count"] for g in self.gaps if g["severity"] != ERROR)
 
     # cycle
-    @property
+    @cached_property
     def schedule_rate(self) -> Rate:
         return Rate(self.total("on_schedule:"), self.total("due:"))
 
-    @property
+    @cached_property
     def minutes_rate(self) -> Rate:
         return Rate(self.total("minutes:"), self.total("held:"))
 
-    @property
+    @cached_property
     def meetings_by_kind(self) -> list[dict[str, Any]]:
         return [
             {
@@ -368,7 +385,7 @@ class Measures:
             for kind in MeetingKind
         ]
 
-    @property
+    @cached_property
     def attendance(self) -> list[dict[str, Any]]:
         rows = []
         for role in InviteeGroup:
@@ -386,19 +403,19 @@ class Measures:
             )
         return rows
 
-    @property
+    @cached_property
     def attendance_rate(self) -> Rate:
         return Rate(self.total("attended:"), self.total("invited:"))
 
     # issues
-    @property
+    @cached_property
     def states(self) -> list[dict[str, Any]]:
         return [
             {"state": s.value, "label": str(s.label), "count": self.get(f"state:{s.value}")}
             for s in IssueState
         ]
 
-    @property
+    @cached_property
     def open_issues(self) -> int:
         return sum(
             self.get(f"state:{s}")
@@ -406,7 +423,7 @@ class Measures:
             if s not in (IssueState.DONE, IssueState.SHELVED)
         )
 
-    @property
+    @cached_property
     def stage_days(self) -> list[dict[str, Any]]:
         rows = []
         for s in MAIN_STAGES:
@@ -422,25 +439,25 @@ class Measures:
             )
         return rows
 
-    @property
+    @cached_property
     def gate_order(self) -> Rate:
         return Rate(self.total("moves_in_order:"), self.total("moves:"))
 
-    @property
+    @cached_property
     def plan_rate(self) -> Rate:
         return Rate(self.get("actions_under_plan"), self.get("actions"))
 
-    @property
+    @cached_property
     def acted_first(self) -> Rate:
         """先行: party members acted before residents."""
         return Rate(self.get("party_first"), self.get("first_actions"))
 
-    @property
+    @cached_property
     def consensus_first(self) -> Rate:
         """先议: the party's consensus came before the residents' consultation."""
         return Rate(self.get("consensus_first"), self.get("consulted"))
 
-    @property
+    @cached_property
     def party_first(self) -> Rate:
         """Party-first compliance: both checks together."""
         return Rate(
@@ -448,7 +465,7 @@ class Measures:
             self.get("first_actions") + self.get("consulted"),
         )
 
-    @property
+    @cached_property
     def survey(self) -> dict[str, Any]:
         counts = {r.value: self.get(f"survey:{r.value}") for r in SurveyRating}
         total = sum(counts.values())
@@ -459,7 +476,7 @@ class Measures:
         }
 
     # appeals
-    @property
+    @cached_property
     def appeal_rates(self) -> dict[str, Rate]:
         return {
             "response": Rate(self.get("response_num"), self.get("response_den")),
@@ -472,15 +489,15 @@ class Measures:
     checkins_target = CHECKINS_TARGET
 
     # volunteers
-    @property
+    @cached_property
     def volunteer_hours(self) -> float:
         return self.total("hours_centi:") / 100
 
-    @property
+    @cached_property
     def volunteer_services(self) -> int:
         return self.total("services:")
 
-    @property
+    @cached_property
     def hours_by_source(self) -> list[dict[str, Any]]:
         return [
             {
@@ -492,49 +509,49 @@ class Measures:
             for s in HoursSource
         ]
 
-    @property
+    @cached_property
     def hours_per_100(self) -> float | None:
         """Approved volunteer hours per 100 residents."""
         return per_100(self.volunteer_hours, self.residents_count)
 
-    @property
+    @cached_property
     def hours_score(self) -> Target:
         """Hours against the target of HOURS_TARGET hours per 100 residents a month."""
         return Target(self.volunteer_hours, self.residents_count * HOURS_TARGET / 100 * self.months)
 
-    @property
+    @cached_property
     def residents_help(self) -> Rate:
         """Appeals closed that were solved with residents' help ÷ appeals closed."""
         return Rate(self.get("residents_help"), self.get("closed"))
 
     # activities
-    @property
+    @cached_property
     def activities_held(self) -> int:
         return self.get("held")
 
-    @property
+    @cached_property
     def checkins(self) -> int:
         return self.get("checkins")
 
-    @property
+    @cached_property
     def helper_hours(self) -> float:
         return self.get("helper_centi") / 100
 
-    @property
+    @cached_property
     def participation(self) -> float | None:
         """Activity attendances (check-ins) per 100 residents."""
         return per_100(self.checkins, self.residents_count)
 
-    @property
+    @cached_property
     def attendance_rate_activities(self) -> Rate:
         return Rate(self.checkins, self.get("confirmed"))
 
-    @property
+    @cached_property
     def participation_score(self) -> Target:
         """Check-ins against the target of CHECKINS_TARGET per 100 residents a month."""
         return Target(self.checkins, self.residents_count * CHECKINS_TARGET / 100 * self.months)
 
-    @property
+    @cached_property
     def satisfaction(self) -> Rate:
         """Appeals rated and residents surveyed on issue outcomes, pooled."""
         survey = self.survey["rate"]
@@ -544,27 +561,27 @@ class Measures:
         )
 
     # the neighbourliness index
-    @property
+    @cached_property
     def yi(self) -> float | None:
         """议有序: deliberation in order."""
         return mean_percent(self.gate_order, self.minutes_rate)
 
-    @property
+    @cached_property
     def xing(self) -> float | None:
         """行有矩: action within rules."""
         return mean_percent(self.plan_rate, self.party_first)
 
-    @property
+    @cached_property
     def lin(self) -> float | None:
         """邻有助: neighbours help."""
         return mean_percent(self.hours_score, self.residents_help)
 
-    @property
+    @cached_property
     def qin(self) -> float | None:
         """亲有度: closeness with measure."""
         return mean_percent(self.participation_score, self.satisfaction)
 
-    @property
+    @cached_property
     def index(self) -> float | None:
         """The neighbourliness index: the average of the parts that have a value."""
         parts = [p for p in (self.yi, self.xing, self.lin, self.qin) if p is not None]
@@ -586,27 +603,40 @@ APPEAL_RATE_LABELS = {
 }
 
 
-def _balance_q() -> Q:
-    q = Q(pk__in=[])
-    for prefix in balance_prefixes():
-        q |= Q(metric__startswith=prefix)
-    return q
-
-
 def read_values(keys: list[str], period: Period) -> tuple[dict[str, dict[str, int]], date | None]:
     """Summed values of each node for the period, and the day of the structure snapshot
-    used (the latest one up to the end of the period, else the latest one): one query."""
-    balance = _balance_q()
+    used (the latest one up to the end of the period, else the latest one): one query of
+    three parts, each on an index — the flows' monthly sums over the period's months, the
+    balances' monthly sums up to its last month, and the snapshot's daily rows."""
     snaps = snapshot_families()
+    last_month = date(*period.last_month, 1)
     snapshot_day = DailyRollup.objects.filter(family__in=snaps)
     latest_by_end = snapshot_day.filter(day__lte=period.last).order_by("-day").values("day")[:1]
     latest = snapshot_day.order_by("-day").values("day")[:1]
-    rows = (
-        DailyRollup.objects.filter(node__in=keys)
-        .filter(
-            (Q(family__in=flow_families(), day__gte=period.first, day__lte=period.last) & ~balance)
-            | (balance & Q(day__lte=period.last))
-            | Q(family__in=snaps, day=Coalesce(Subquery(latest_by_end), Subquery(latest)))
+    summed = {"v": Sum("value"), "last_day": Max("month")}
+    flows = (
+        MonthlyRollup.objects.filter(
+            node__in=keys,
+            balance=False,
+            family__in=flow_families(),
+            month__gte=period.first,
+            month__lte=last_month,
+        )
+        .order_by()
+        .values("node", "family", "metric")
+        .annotate(**summed)
+    )
+    balances = (
+        MonthlyRollup.objects.filter(node__in=keys, balance=True, month__lte=last_month)
+        .order_by()
+        .values("node", "family", "metric")
+        .annotate(**summed)
+    )
+    snapshot = (
+        DailyRollup.objects.filter(
+            node__in=keys,
+            family__in=snaps,
+            day=Coalesce(Subquery(latest_by_end), Subquery(latest)),
         )
         .order_by()
         .values("node", "family", "metric")
@@ -614,7 +644,7 @@ def read_values(keys: list[str], period: Period) -> tuple[dict[str, dict[str, in
     )
     values: dict[str, dict[str, int]] = {k: {} for k in keys}
     day: date | None = None
-    for row in rows:
+    for row in flows.union(balances, snapshot, all=True):
         values[row["node"]][row["metric"]] = int(row["v"] or 0)
         if row["family"] in snaps:
             day = row["last_day"]
@@ -631,36 +661,47 @@ class TrendPoint:
 
 def read_trend(key: str, period: Period) -> list[TrendPoint]:
     """The node's values month by month for the trend (the period, or the twelve months
-    up to its end if the period is shorter): one query."""
+    up to its end if the period is shorter): one query of three parts — the flows' monthly
+    rows over those months, the balances' monthly rows up to the last one, and the daily
+    rows of the structure snapshots' residents (each month is read with one of them)."""
     months = period.months
     if len(months) < TREND_MONTHS:
         first = _shift(*period.last_month, -(TREND_MONTHS - 1))
         months = Period(first, period.last_month).months
     first_day = date(*months[0], 1)
-    balance = _balance_q()
+    last_month = date(*period.last_month, 1)
+    snaps = snapshot_families()
+    flows = MonthlyRollup.objects.filter(
+        node=key,
+        balance=False,
+        family__in=flow_families(),
+        month__gte=first_day,
+        month__lte=last_month,
+    )
+    carried_rows = MonthlyRollup.objects.filter(node=key, balance=True, month__lte=last_month)
+    snapshots = DailyRollup.objects.filter(node=key, family__in=snaps, metric="residents")
     rows = (
-        DailyRollup.objects.filter(node=key)
-        .filter(
-            (Q(family__in=flow_families(), day__gte=first_day, day__lte=period.last) & ~balance)
-            | (balance & Q(day__lte=period.last))
+        flows.order_by()
+        .values_list("month", "family", "metric", "value")
+        .union(
+            carried_rows.order_by().values_list("month", "family", "metric", "value"),
+            snapshots.order_by().values_list("day", "family", "metric", "value"),
+            all=True,
         )
-        .order_by()
-        .annotate(month=TruncMonth("day"))
-        .values("month", "metric")
-        .annotate(v=Sum("value"))
     )
     by_month: dict[tuple[int, int], dict[str, int]] = {m: {} for m in months}
-    residents = _residents_by_month(key, months)
     carried: dict[str, int] = {}
     balances: list[tuple[tuple[int, int], str, int]] = []
+    residents: list[tuple[date, int]] = []
     prefixes = balance_prefixes()
-    for row in rows:
-        month = row["month"]
+    for month, family, metric, value in rows:
         ym = (month.year, month.month)
-        if row["metric"].startswith(prefixes):
-            balances.append((ym, row["metric"], int(row["v"] or 0)))
+        if family in snaps:
+            residents.append((month, int(value)))
+        elif metric.startswith(prefixes):
+            balances.append((ym, metric, int(value)))
         elif ym in by_month:
-            by_month[ym][row["metric"]] = int(row["v"] or 0)
+            by_month[ym][metric] = int(value)
     balances.sort()
     index = 0
     for ym in months:
@@ -674,21 +715,20 @@ def read_trend(key: str, period: Period) -> list[TrendPoint]:
         ym for ym, values in by_month.items() if any(not k.startswith(prefixes) for k in values)
     }
     first_kept = min([*recorded, period.first_month])
+    read_with = residents_by_month(sorted(residents), months)
     return [
-        TrendPoint(y, m, month_label(y, m), Measures({**by_month[(y, m)], **residents[(y, m)]}))
+        TrendPoint(y, m, month_label(y, m), Measures({**by_month[(y, m)], **read_with[(y, m)]}))
         for (y, m) in months
         if (y, m) >= first_kept
     ]
 
 
-def _residents_by_month(key: str, months: list[tuple[int, int]]) -> dict:
+def residents_by_month(
+    snaps: list[tuple[date, int]], months: list[tuple[int, int]]
+) -> dict[tuple[int, int], dict[str, int]]:
     """The residents of the structure snapshot each month is read with (the latest one up
-    to the month's end, else the latest one, as for a period): one query."""
-    snaps = list(
-        DailyRollup.objects.filter(node=key, family__in=snapshot_families(), metric="residents")
-        .order_by("day")
-        .values_list("day", "value")
-    )
+    to the month's end, else the latest one, as for a period), from the snapshots'
+    (day, residents) in day order."""
     out: dict[tuple[int, int], dict[str, int]] = {}
     for ym in months:
         last = Period(ym, ym).last
@@ -837,12 +877,44 @@ def distinct_counts(anchor: Place, where: Q, activity_where: Q, period: Period) 
 
 
 def overdue_appeals(where: Q, now: datetime) -> tuple[list[Appeal], bool]:
-    """Open appeals past their resolution deadline under ``where``, most overdue first."""
+    """Open appeals past their resolution deadline, or past their contact deadline without
+    a first contact (``open_overdue_q``), under ``where``, most overdue first.
+
+    One query over a few small candidate sets, each read in deadline order on the (state,
+    resolution deadline) index: for each open state, the first ``OVERDUE_LIMIT`` + 1
+    appeals past their resolution deadline; and the open appeals past only their contact
+    deadline (their resolution deadline is still ahead: recent ones, few whatever the
+    history). The most overdue appeals of the subtree are among them, so the work is about
+    the rows shown, not about every appeal of the subtree.
+    """
+    limit = OVERDUE_LIMIT + 1
+    order = ("resolution_due_at", "id")
+    parts = [where & Q(state=state, resolution_due_at__lt=now) for state in OPEN_STATES]
+    parts.append(
+        where
+        & Q(
+            state__in=OPEN_STATES,
+            resolution_due_at__gte=now,
+            first_contacted_at__isnull=True,
+            response_due_at__lt=now,
+        )
+    )
+    # The parts, each compiled by the ORM, are joined as one UNION ALL of derived tables
+    # (SQLite allows no LIMIT directly in a compound's part); a single IN over it keeps the
+    # outer read on the primary key (an OR of several INs is a full scan on PostgreSQL).
+    selects: list[str] = []
+    params: list[Any] = []
+    for n, part in enumerate(parts):
+        ids = Appeal.objects.filter(part).order_by(*order).values("pk")[:limit]
+        sql, part_params = ids.query.sql_with_params()
+        selects.append(f"SELECT * FROM ({sql}) AS part{n}")  # noqa: S608  # nosec B608
+        params += part_params
+    # Only SQL compiled by the ORM is joined; every value stays a parameter.
+    chosen = RawSQL(" UNION ALL ".join(selects), params)  # noqa: S611  # nosec B611
     rows = list(
-        Appeal.objects.filter(where)
-        .filter(open_overdue_q(now))
+        Appeal.objects.filter(pk__in=chosen)
         .select_related("category", "place")
-        .order_by("resolution_due_at", "id")[: OVERDUE_LIMIT + 1]
+        .order_by(*order)[:limit]
     )
     return rows[:OVERDUE_LIMIT], len(rows) > OVERDUE_LIMIT
 

@@ -1,16 +1,25 @@
 """Refreshing the roll-ups: a range of days, everything, or only what changed.
 
-Each refresh computes every registered family for the window of days (a fixed number of
+Each refresh computes the registered families for a window of days (a fixed number of
 grouped queries per family), maps the values to the nodes of the drill-down, then replaces
-the window's rows in one transaction (delete + insert): running it twice gives the same
-table as running it once.
+the window's daily rows in one transaction (delete + insert) and, in the same transaction,
+rewrites the monthly rows of the months the window touches from the daily rows: running it
+twice gives the same tables as running it once.
+
+A full rebuild goes one sub-district, one family and a few months at a time, writing each
+piece as it is computed, so its memory is that of the largest piece, not of the whole
+history.
 """
 
 from __future__ import annotations
 
+import calendar
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Min, Q
@@ -18,11 +27,20 @@ from django.utils import timezone
 
 from sanxian.activities.models import Activity
 from sanxian.appeals.models import Appeal
-from sanxian.dashboards.measures import FAMILIES, NodeMap, Window, local_day, root_of, roots_of
-from sanxian.dashboards.models import DailyRollup, RollupRun
+from sanxian.dashboards.measures import (
+    FAMILIES,
+    NodeMap,
+    Window,
+    balance_prefixes,
+    local_day,
+    root_of,
+    roots_of,
+)
+from sanxian.dashboards.models import DailyRollup, MonthlyRollup, RollupRun
 from sanxian.issues.models import ActionRecord, IssueEvent
 from sanxian.meetings.models import Meeting
 from sanxian.places.models import Place
+from sanxian.places.paths import STEP_LENGTH
 from sanxian.volunteers.models import HoursEntry, HoursState
 
 logger = logging.getLogger(__name__)
@@ -38,34 +56,60 @@ AHEAD_DAYS = 31
 TRAILING_DAYS = 2
 # Changed days closer than this are refreshed as one range.
 MERGE_GAP_DAYS = 14
+# A full rebuild computes and writes this many calendar months of one family of one
+# sub-district at a time (the unit its memory is bounded by).
+REBUILD_MONTHS = 6
+
+# The first day of the month of a date column, in each database's own SQL.
+MONTH_OF = {
+    "postgresql": "CAST(date_trunc('month', {column}) AS date)",
+    "sqlite": "date({column}, 'start of month')",
+}
+
+Key = tuple[str, date, str]
 
 
-def _compute(window: Window, families: list[str] | None) -> tuple[list[str], list[DailyRollup]]:
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+# The columns a daily row is written with, in this order.
+COLUMNS = ("node", "kind", "root", "day", "family", "metric", "value")
+Row = tuple[str, str, str, date, str, str, int]
+
+
+def _compute(
+    window: Window, families: list[str] | None, nodes: NodeMap | None = None
+) -> tuple[list[str], Iterator[Row]]:
+    """The chosen families' names and their daily rows for the window, made as they are
+    written (only the summed values are held, keyed by node, day and metric)."""
     chosen = [f for f in FAMILIES if families is None or f.name in families]
-    nodes = NodeMap.load(window.roots)
-    values: dict[tuple[str, date, str], int] = defaultdict(int)
-    meta: dict[tuple[str, date, str], tuple[str, str]] = {}
+    nodes = nodes or NodeMap.load(window.roots)
+    values: dict[Key, int] = defaultdict(int)
+    family_of: dict[str, str] = {}
+    kind_of: dict[str, str] = {}
     for family in chosen:
-        for (anchor, day), metrics in family.collect(window).items():
+        collected = family.collect(window)
+        for (anchor, day), metrics in collected.items():
             for node, kind in nodes.nodes_for(anchor):
+                kind_of[node] = kind
                 for metric, value in metrics.items():
-                    key = (node, day, metric)
-                    values[key] += value
-                    meta[key] = (kind, family.name)
-    rows = [
-        DailyRollup(
-            node=node,
-            kind=meta[(node, day, metric)][0],
-            root=root_of(node, nodes.grid_blocks),
-            day=day,
-            family=meta[(node, day, metric)][1],
-            metric=metric,
-            value=value,
-        )
-        for (node, day, metric), value in values.items()
-        if value
-    ]
-    return [f.name for f in chosen], rows
+                    values[(node, day, metric)] += value
+                    family_of[metric] = family.name
+        del collected
+
+    def rows() -> Iterator[Row]:
+        roots = {node: root_of(node, nodes.grid_blocks) for node in kind_of}
+        for (node, day, metric), value in values.items():
+            if value:
+                yield (node, kind_of[node], roots[node], day, family_of[metric], metric, value)
+        values.clear()
+
+    return [f.name for f in chosen], rows()
 
 
 def _lock() -> None:
@@ -77,9 +121,81 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
 
 
-def _replace(window: Window, names: list[str], rows: list[DailyRollup]) -> None:
+def _insert(rows: Iterable[Row]) -> int:
+    """Write the daily rows as they come (PostgreSQL: one COPY; SQLite: one prepared
+    INSERT run over batches of rows), without making a model instance per row; the number
+    written."""
+    qn = connection.ops.quote_name
+    table = qn(DailyRollup._meta.db_table)
+    columns = ", ".join(qn(c) for c in COLUMNS)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw: Any = cursor.cursor
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        adapt = connection.ops.adapt_datefield_value
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608
+        it = iter(rows)
+        while batch := list(islice(it, BATCH)):
+            cursor.executemany(sql, [(n, k, r, adapt(d), f, m, v) for n, k, r, d, f, m, v in batch])
+            written += len(batch)
+    return written
+
+
+def _rebuild_months(
+    first_day: date, last_day: date, flows: list[str], roots: tuple[str, ...] | None
+) -> None:
+    """Rewrite the monthly rows of these (non-snapshot) families for every month that
+    ``first_day``–``last_day`` touches, as the sums of the daily rows (one grouped
+    INSERT … SELECT: no row passes through Python)."""
+    if not flows:
+        return
+    first, last = month_start(first_day), month_end(last_day)
+    old = MonthlyRollup.objects.filter(month__gte=first, month__lte=last, family__in=flows)
+    if roots is not None:
+        old = old.filter(root__in=roots)
+    old.delete()
+    qn = connection.ops.quote_name
+    month = MONTH_OF[connection.vendor].format(column=qn("day"))
+    adapt = connection.ops.adapt_datefield_value
+    where = [f"{qn('day')} >= %s", f"{qn('day')} <= %s"]
+    params: list[Any] = [adapt(first), adapt(last)]
+    where.append(f"{qn('family')} IN ({', '.join(['%s'] * len(flows))})")
+    params += flows
+    if roots is not None:
+        where.append(f"{qn('root')} IN ({', '.join(['%s'] * len(roots))})")
+        params += list(roots)
+    columns = ", ".join(
+        qn(c) for c in ("node", "kind", "root", "month", "family", "metric", "balance")
+    )
+    keys = ", ".join([qn("node"), qn("kind"), qn("root"), month, qn("family"), qn("metric")])
+    prefixes = balance_prefixes()
+    is_balance = " OR ".join(
+        [f"substr({qn('metric')}, 1, {len(p)}) = %s" for p in prefixes] + ["1 = 0"]
+    )
+    # Identifiers come from the models and the database's own quoting; values are parameters.
+    target = qn(MonthlyRollup._meta.db_table)
+    source = qn(DailyRollup._meta.db_table)
+    condition = " AND ".join(where)
+    sql = (
+        f"INSERT INTO {target} ({columns}, {qn('value')}) "  # noqa: S608  # nosec B608
+        f"SELECT {keys}, ({is_balance}), SUM({qn('value')}) FROM {source} "
+        f"WHERE {condition} GROUP BY {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*prefixes, *params])
+
+
+def _replace(window: Window, names: list[str], rows: Iterable[Row]) -> int:
     """Replace the window's rows of these families; a snapshot family only replaces the
-    snapshot of today (earlier snapshots are the history of the structure)."""
+    snapshot of today (earlier snapshots are the history of the structure). The months the
+    window touches are rewritten from the daily rows in the same transaction. Returns the
+    number of daily rows written."""
     snapshots = {f.name for f in FAMILIES if f.snapshot}
     flows = [n for n in names if n not in snapshots]
     taken = [n for n in names if n in snapshots]
@@ -92,13 +208,16 @@ def _replace(window: Window, names: list[str], rows: list[DailyRollup]) -> None:
         if window.roots is not None:
             old = old.filter(root__in=window.roots)
         old.delete()
-        DailyRollup.objects.bulk_create(rows, batch_size=BATCH)
+        written = _insert(rows)
+        _rebuild_months(window.start, window.end, flows, window.roots)
+    return written
 
 
-def _refresh_window(window: Window, families: list[str] | None) -> int:
-    names, rows = _compute(window, families)
-    _replace(window, names, rows)
-    return len(rows)
+def _refresh_window(
+    window: Window, families: list[str] | None, nodes: NodeMap | None = None
+) -> int:
+    names, rows = _compute(window, families, nodes)
+    return _replace(window, names, rows)
 
 
 def _run(mode: str, ranges: list[tuple[date, date]], work) -> RollupRun:
@@ -158,21 +277,70 @@ def first_record_day() -> date | None:
     return min(found) if found else None
 
 
+def month_chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """``start``–``end`` cut into pieces of ``months`` calendar months (the first and last
+    pieces clipped to the range)."""
+    chunks: list[tuple[date, date]] = []
+    first = start
+    while first <= end:
+        index = first.year * 12 + first.month - 1 + months
+        following = date(index // 12, index % 12 + 1, 1)
+        last = min(following - timedelta(days=1), end)
+        chunks.append((first, last))
+        first = following
+    return chunks
+
+
+def sub_district_roots() -> list[str]:
+    """The path of every tree of places (its sub-district)."""
+    return sorted(
+        {p[:STEP_LENGTH] for p in Place.objects.filter(depth=1).values_list("path", flat=True)}
+    )
+
+
+def rebuild(start: date, end: date, now: datetime) -> int:
+    """Recompute ``start``–``end`` for every tree and family, a sub-district, a family and
+    ``REBUILD_MONTHS`` months at a time, each piece replaced in its own transaction."""
+    today = local_day(now)
+    written = 0
+    for root in sub_district_roots():
+        nodes = NodeMap.load((root,))
+        for family in FAMILIES:
+            # A snapshot records today only: one piece that holds today.
+            chunks = (
+                [(today, today)] if family.snapshot else month_chunks(start, end, REBUILD_MONTHS)
+            )
+            for a, b in chunks:
+                window = Window(start=a, end=b, now=now, roots=(root,))
+                written += _refresh_window(window, [family.name], nodes)
+    return written
+
+
 def refresh_all(*, now: datetime | None = None) -> RollupRun:
     """Rebuild every day from the first record to a month ahead."""
     now = now or timezone.now()
     today = local_day(now)
     start = min(first_record_day() or today, today)
     end = today + timedelta(days=AHEAD_DAYS)
-    window = Window(start=start, end=end, now=now)
 
     def work() -> int:
-        # Rows outside the window (records deleted since) go too, except snapshots.
+        # Rows outside the window (records deleted since) and rows of trees that no longer
+        # exist go too, except earlier snapshots.
         snapshots = [f.name for f in FAMILIES if f.snapshot]
-        DailyRollup.objects.exclude(day__gte=start, day__lte=end).exclude(
-            family__in=snapshots
-        ).delete()
-        return _refresh_window(window, None)
+        roots = sub_district_roots()
+        with transaction.atomic():
+            _lock()
+            DailyRollup.objects.exclude(day__gte=start, day__lte=end).exclude(
+                family__in=snapshots
+            ).delete()
+            MonthlyRollup.objects.exclude(
+                month__gte=month_start(start), month__lte=month_start(end)
+            ).delete()
+            DailyRollup.objects.exclude(root__in=roots).filter(
+                ~Q(family__in=snapshots) | Q(day=today)
+            ).delete()
+            MonthlyRollup.objects.exclude(root__in=roots).delete()
+        return rebuild(start, end, now)
 
     return _run("full", [(start, end)], work)
 

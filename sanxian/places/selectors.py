@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -14,7 +15,7 @@ from sanxian.accounts.models import Role
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.grids.models import Grid, GridTeamTerm
 from sanxian.party.models import PartyMember
-from sanxian.places.models import KIND_DEPTH, Place, PlaceKind, Resident
+from sanxian.places.models import CHILD_KIND, KIND_DEPTH, Place, PlaceKind, Resident
 from sanxian.places.paths import STEP_LENGTH, subtree_q
 
 
@@ -78,6 +79,22 @@ def ancestors(place: Place) -> list[Place]:
     return list(Place.objects.filter(path__in=paths).order_by("depth"))
 
 
+def place_children(place: Place) -> list[Place]:
+    """The place's children in path order, with their grid (one query).
+
+    Every child of a place is of the kind below it, so the query runs on the (kind, path)
+    index over the children alone, rather than over the whole subtree filtered by depth.
+    """
+    kind = CHILD_KIND.get(PlaceKind(place.kind))
+    if kind is None:
+        return []
+    return list(
+        Place.objects.filter(subtree_q(place.path), kind=kind, depth=place.depth + 1)
+        .select_related("grid")
+        .order_by("path")
+    )
+
+
 @dataclass
 class ChildRow:
     place: Place
@@ -88,52 +105,131 @@ class ChildRow:
     building_groups: int = 0
 
 
-def _counts_by_prefix(qs: QuerySet, length: int, path_field: str = "path") -> dict[str, int]:
-    rows = (
-        qs.order_by()  # a default ordering would split the groups
-        .annotate(prefix=Substr(path_field, 1, length))
-        .values("prefix")
-        .annotate(n=Count("id"))
-        .values_list("prefix", "n")
-    )
-    return dict(rows)
+def children_with_counts(
+    place: Place, *, with_party: bool, children: list[Place] | None = None
+) -> list[ChildRow]:
+    """The place's children (``children`` when already read), each with the counts of
+    what lies under it.
 
-
-def children_with_counts(place: Place, *, with_party: bool) -> list[ChildRow]:
-    """The place's children, each with the counts of what lies under it.
-
-    A constant number of queries whatever the size of the subtree: one per measure,
-    grouped by the child's path prefix.
+    One query whatever the size of the subtree: each measure grouped by the child's path
+    prefix, the measures joined by UNION ALL.
     """
-    children = list(Place.objects.get_children(place).select_related("grid"))
+    if children is None:
+        children = place_children(place)
     if not children:
         return []
     length = len(children[0].path)
     under = subtree_q(place.path)
-    households = _counts_by_prefix(Place.objects.filter(under, kind=PlaceKind.HOUSEHOLD), length)
-    residents = _counts_by_prefix(Resident.objects.current().filter(under), length)
-    members: dict[str, int] = {}
-    if with_party:
-        members = _counts_by_prefix(PartyMember.objects.filter(under), length)
-    grids: dict[str, int] = {}
-    groups: dict[str, int] = {}
-    if place.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD):
-        grids = _counts_by_prefix(Grid.objects.filter(under), length)
+    kinds = [PlaceKind.HOUSEHOLD]
     if place.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD, PlaceKind.BLOCK):
-        groups = _counts_by_prefix(
-            Place.objects.filter(under, kind=PlaceKind.BUILDING_GROUP), length
-        )
+        kinds.append(PlaceKind.BUILDING_GROUP)
+    # Places are grouped by kind as well: "household" and "building_group" are measures.
+    parts = [_grouped(Place.objects.filter(under, kind__in=kinds), F("kind"), length)]
+    parts.append(_grouped(Resident.objects.current().filter(under), Value("residents"), length))
+    if with_party:
+        parts.append(_grouped(PartyMember.objects.filter(under), Value("party_members"), length))
+    if place.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD):
+        parts.append(_grouped(Grid.objects.filter(under), Value("grids"), length))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for measure, prefix, n in parts[0].union(*parts[1:], all=True):
+        counts[measure][prefix] = n
     return [
         ChildRow(
             place=c,
-            households=households.get(c.path, 0),
-            residents=residents.get(c.path, 0),
-            party_members=members.get(c.path, 0),
-            grids=grids.get(c.path, 0),
-            building_groups=groups.get(c.path, 0),
+            households=counts[PlaceKind.HOUSEHOLD].get(c.path, 0),
+            residents=counts["residents"].get(c.path, 0),
+            party_members=counts["party_members"].get(c.path, 0),
+            grids=counts["grids"].get(c.path, 0),
+            building_groups=counts[PlaceKind.BUILDING_GROUP].get(c.path, 0),
         )
         for c in children
     ]
+
+
+def _grouped(qs: QuerySet[Any], measure: F | Value, length: int) -> QuerySet[Any]:
+    """``(measure, path prefix, count)`` rows of ``qs`` grouped by the prefix."""
+    return (
+        qs.order_by()  # a default ordering would split the groups
+        .annotate(measure=measure, prefix=Substr("path", 1, length))
+        .values("measure", "prefix")
+        .annotate(n=Count("*"))
+        .values_list("measure", "prefix", "n")
+    )
+
+
+# Places whose tree page reads its children's counts from the structure snapshot of the
+# roll-ups rather than counting their subtrees live: a sub-district holds tens of
+# thousands of residents, and the page would otherwise slow down as the sub-district
+# grows. Smaller places are counted live (their subtrees are bounded).
+SNAPSHOT_KINDS = frozenset({PlaceKind.SUBDISTRICT})
+# The tree page's measures, as the structure snapshot names its metrics.
+SNAPSHOT_METRICS = ("households", "residents", "party_members", "grids", "building_groups")
+
+
+@dataclass
+class TreeChildren:
+    rows: list[ChildRow]
+    # The day of the roll-up snapshot the counts come from; None when counted live.
+    counted_on: date | None = None
+
+
+def tree_children(place: Place, *, with_party: bool) -> TreeChildren:
+    """The children of a place with their counts for its tree page.
+
+    A sub-district's come from the latest structure snapshot of the roll-ups (refreshed
+    with them), in two queries whatever its size; when its tree has no snapshot yet, and
+    for every smaller place, they are counted live (``children_with_counts``).
+    """
+    children = place_children(place)
+    if children and place.kind in SNAPSHOT_KINDS:
+        snapshot = children_from_snapshot(place, children, with_party=with_party)
+        if snapshot is not None:
+            return snapshot
+    return TreeChildren(children_with_counts(place, with_party=with_party, children=children))
+
+
+def children_from_snapshot(
+    place: Place, children: list[Place], *, with_party: bool
+) -> TreeChildren | None:
+    """The place's children (nodes of the roll-ups: neighborhoods, blocks) with the counts
+    of the latest structure snapshot of its sub-district's roll-ups (one query); None when
+    there is no snapshot to read."""
+    from sanxian.dashboards.measures import snapshot_families
+    from sanxian.dashboards.models import DailyRollup
+
+    families = snapshot_families()
+    latest = (
+        DailyRollup.objects.filter(root=place.path[:STEP_LENGTH], family__in=families)
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    rows = DailyRollup.objects.filter(
+        node__in=[c.path for c in children],
+        family__in=families,
+        metric__in=SNAPSHOT_METRICS,
+        day=Subquery(latest),
+    ).values_list("node", "metric", "value", "day")
+    values: dict[str, dict[str, int]] = defaultdict(dict)
+    day: date | None = None
+    for node, metric, value, on in rows:
+        values[node][metric] = int(value)
+        day = on
+    if day is None:
+        return None
+    return TreeChildren(
+        [
+            ChildRow(
+                place=c,
+                households=values[c.path].get("households", 0),
+                residents=values[c.path].get("residents", 0),
+                party_members=values[c.path].get("party_members", 0) if with_party else 0,
+                grids=values[c.path].get("grids", 0),
+                building_groups=values[c.path].get("building_groups", 0),
+            )
+            for c in children
+        ],
+        counted_on=day,
+    )
 
 
 def _count_subquery(qs: QuerySet[Any]) -> Subquery:
