@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from sanxian.meetings.services import generate_meetings, send_reminders
+from sanxian.meetings.services import generate_meetings
 
 
 @task()
 def generate_cycle_meetings() -> dict[str, object]:
-    """Create the coming months' meetings, fill agendas and invitations, send tomorrow's
-    reminders; return counts and calendar warnings."""
+    """Create the coming months' meetings, fill agendas and invitations; return counts and
+    calendar warnings (reminders are the notifications' job)."""
     result = generate_meetings()
-    reminded = send_reminders()
-    return {"created": len(result.created), "warnings": result.warnings, "reminded": reminded}
+    return {"created": len(result.created), "warnings": result.warnings}

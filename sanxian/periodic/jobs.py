@@ -59,4 +59,27 @@ JOBS: tuple[Job, ...] = (
         task_path="sanxian.places.tasks.erase_departed_residents",
         every=timedelta(days=1),
     ),
+    # Notifications: e-mails and group-robot posts still due (a catch-up: sends and retries
+    # are enqueued as they arise), appeal and issue progress, meeting and duty reminders,
+    # the daily digest (sent from 7:00).
+    Job(
+        name="send_deliveries",
+        task_path="sanxian.notifications.tasks.send_deliveries",
+        every=timedelta(minutes=10),
+    ),
+    Job(
+        name="notify_events",
+        task_path="sanxian.notifications.tasks.notify_events",
+        every=timedelta(minutes=10),
+    ),
+    Job(
+        name="send_reminders",
+        task_path="sanxian.notifications.tasks.send_reminders",
+        every=timedelta(minutes=15),
+    ),
+    Job(
+        name="send_digests",
+        task_path="sanxian.notifications.tasks.send_digests",
+        every=timedelta(hours=1),
+    ),
 )

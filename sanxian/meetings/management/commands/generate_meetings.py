@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sanxian.meetings.services import generate_meetings, send_reminders
+from sanxian.meetings.services import generate_meetings
 
 
 class Command(BaseCommand):
@@ -15,7 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = generate_meetings(months=options["months"])
-        send_reminders()
         self.stdout.write(str(result))
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
