@@ -69,6 +69,33 @@ def desktop(browser, live_server):  # type: ignore[no-untyped-def]
     context.close()
 
 
+# WeChat's in-app browser (XWEB) on an Android phone, as residents open the app.
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 "
+    "MMWEBSDK/20240404 MMWEBID/1234 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 "
+    "Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
+
+
+@pytest.fixture
+def wechat(browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh phone-sized page in WeChat's in-app browser (its user agent, touch, no hover)."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        user_agent=WECHAT_UA,
+        locale="zh-CN",
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -78,8 +105,19 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 def sign_in(page, username: str, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
     """Sign in through the form and wait until the browser has left the sign-in page."""
+    from django.conf import settings
+
     from tests.world import PASSWORD
 
+    # Requests the previous page started after loading (the inbox badge) may still be under
+    # way; a late answer would set the previous user's session cookie again. Let them finish,
+    # then forget that session (other cookies, such as the chosen language, are kept).
+    page.wait_for_load_state("networkidle")
+    context = page.context
+    kept = [c for c in context.cookies() if c["name"] != settings.SESSION_COOKIE_NAME]
+    context.clear_cookies()
+    if kept:
+        context.add_cookies(kept)
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password or PASSWORD)

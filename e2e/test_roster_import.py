@@ -52,7 +52,7 @@ def walk_through(page, world, tmp_path: Path, name: str, *, width: int | None = 
             "男",
             bad_checksum(first),
             "13812345678",
-            "户主",
+            "业主",
             "",
         ],
         ["北苑", "1号楼", "", "909", "林美华", "女", second, "", "家庭成员", "2024/3/5"],
@@ -64,7 +64,7 @@ def walk_through(page, world, tmp_path: Path, name: str, *, width: int | None = 
     page.get_by_test_id("check-file").click()
     problems = page.get_by_test_id("problems")
     expect(problems).to_be_visible()
-    for text in ("身份证号", "室号", "姓名", "与户主关系"):
+    for text in ("身份证号", "室号", "姓名", "与户的关系"):
         expect(problems).to_contain_text(text)
     expect(page.get_by_test_id("commit")).to_have_count(0)
     screenshot(page, f"roster-{name}-errors")
@@ -72,7 +72,7 @@ def walk_through(page, world, tmp_path: Path, name: str, *, width: int | None = 
         assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     right = [
-        ["北苑", "1号楼", "", "101", "陈志明", "男", first, "13812345678", "户主", ""],
+        ["北苑", "1号楼", "", "101", "陈志明", "男", first, "13812345678", "业主", ""],
         ["北苑", "1号楼", "", "102", "林美华", "女", second, "", "家庭成员", "2024/3/5"],
     ]
     page.goto("/rosters/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -20,6 +21,17 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="user",
+    )
+    # The interface language the person last chose (the switch in the top bar): what they
+    # are sent is written in it, and it is theirs again when they sign in on another device.
+    # Empty: never chosen — the product's default.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+    # Care mode as the person last set it ("on"/"off"; empty: never set — the default for
+    # their role). Brought back when they sign in on another (or a shared) device.
+    care_mode = models.CharField(
+        _("care mode"), max_length=3, blank=True, choices=[("on", "on"), ("off", "off")]
     )
 
     class Meta:

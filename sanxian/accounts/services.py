@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -103,3 +105,30 @@ def end_sessions(*, user: User) -> int:
     """End every session of ``user`` (signs them out everywhere)."""
     deleted, _details = UserSession.objects.filter(user_id=user.pk).delete()
     return deleted
+
+
+def set_language(*, user: User, language: str) -> None:
+    """Remember the interface language the person chose (one of ``settings.LANGUAGES``)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(language)
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def set_care_mode(*, user: User, choice: str) -> None:
+    """Remember the person's care-mode choice ("on" or "off")."""
+    if choice not in ("on", "off"):
+        raise ValueError(choice)
+    if user.care_mode != choice:
+        user.care_mode = choice
+        user.save(update_fields=["care_mode"])
+
+
+def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """The language to write to each person in: their choice, else the default."""
+    ids = list(user_ids)
+    chosen = dict(
+        User.objects.filter(pk__in=ids).exclude(language="").values_list("pk", "language")
+    )
+    return {pk: chosen.get(pk, settings.LANGUAGE_CODE) for pk in ids}

@@ -9,10 +9,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
+        views.SignInView.as_view(),
         name="login",
     ),
+    path("care-mode/", views.care_mode, name="care_mode"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,5 +1,6 @@
 /* Draws the dashboard's charts with ECharts from the page's JSON data island
-   (#dashboard-data); every chart has a table with the same numbers beside it. */
+   (#dashboard-data); every chart has a table with the same numbers right after it, which
+   the chart's description points to and which stands alone where scripts do not run. */
 (function () {
   "use strict";
 
@@ -57,6 +58,8 @@
         el.hidden = true;
         return;
       }
+      // Shown only once it can be drawn (the template hides it, for pages without scripts).
+      el.hidden = false;
       var rows = isHorizontal(spec) ? spec.categories.length : 0;
       el.style.height = rows ? Math.max(220, 36 * rows * spec.series.length + 60) + "px" : "260px";
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
