@@ -23,8 +23,9 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from sanxian import dbconfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -76,13 +77,16 @@ INSTALLED_APPS = [
     "sanxian.demo",
     "sanxian.synthetic",
     "sanxian.rosters",
+    "sanxian.api",
+    "sanxian.notifications",
+    "sanxian.open311",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "sanxian.accounts.sessions.SessionMiddleware",
     "sanxian.accounts.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanxian.accounts.context_processors.navigation",
+                "sanxian.accounts.care.care_mode",
                 "sanxian.rosters.context_processors.rosters",
             ],
         },
@@ -121,13 +126,7 @@ TEMPLATES = [
 SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
-    }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        if env_bool("DATABASE_POOL", False):
-            DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 10}
+    DATABASES = {"default": dbconfig.from_url(DATABASE_URL, pool=env_bool("DATABASE_POOL", False))}
 else:
     DATABASES = {
         "default": {
@@ -238,6 +237,8 @@ SANXIAN_APPEAL_RATES = {
     "staff": os.environ.get("SANXIAN_APPEAL_RATE_STAFF", "20/10m"),
     "staff_ip": os.environ.get("SANXIAN_APPEAL_RATE_STAFF_IP", "60/h"),
 }
+# Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id clients may send.
+SANXIAN_OPEN311_JURISDICTION = os.environ.get("SANXIAN_OPEN311_JURISDICTION", "sanxian")
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -247,6 +248,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "sanxian_language"
+# The choice outlives the browser session (like care mode); signing in restores it anyway.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 FORMAT_MODULE_PATH = ["sanxian.formats"]
 
 # --- Static files ---------------------------------------------------------------------
@@ -279,6 +282,21 @@ SANXIAN_LOOKUP_KEY = os.environ.get("SANXIAN_LOOKUP_KEY", "")
 # Days a resident's personal data is kept after they move away (个人信息保护法 retention);
 # then the daily job erases it, keeping the record itself.
 SANXIAN_DEPARTED_RETENTION_DAYS = int(os.environ.get("SANXIAN_DEPARTED_RETENTION_DAYS", "730"))
+
+# --- E-mail and links in notifications (sanxian/notifications) ---------------------------
+# The console backend prints mail in development; a deployment sets EMAIL_BACKEND to
+# django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST… variables.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sanxian@localhost")
+# The address people open the product at, for links in e-mails and group-robot posts.
+SANXIAN_SITE_URL = os.environ.get("SANXIAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security headers -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,5 +1,6 @@
-"""Walk the links each persona is offered: none may answer 404 or fail, or send the
-user to sign in again (a redirect inside the site is followed)."""
+"""Walk the links each persona is offered (with an issue, an appeal, meetings, an activity and
+a volunteer crew in the data): none may answer 404 or fail, or send the user to sign in
+again (a redirect inside the site is followed)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from collections import deque
 import pytest
 from django.urls import reverse
 
-from sanxian.appeals.models import AppealCategory
-from sanxian.appeals.services import file_appeal
-from sanxian.issues.models import IssueSource
-from sanxian.issues.services import create_issue
+from tests.test_form_junk import build_data
 from tests.world import World
 
 LINK = re.compile(r'<a [^>]*href="(/[^"#?]*(?:\?[^"#]*)?)"')
@@ -24,16 +22,7 @@ LIMIT = 80
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_offered_link_opens(login, world: World, persona: str) -> None:
-    create_issue(place=world.building_group, title="楼道堆物", source=IssueSource.STAFF, actor=None)
-    category = AppealCategory.objects.order_by("id").first()
-    assert category is not None
-    file_appeal(
-        category=category,
-        text="楼道灯坏了",
-        place=world.household,
-        resident=world.resident,
-        filed_by=world.users["resident"],
-    )
+    build_data(world)
     client = login(persona)
     seen: set[str] = set()
     queue = deque([reverse("accounts:home")])

@@ -67,7 +67,9 @@ def test_check_deploy_fails_without_https(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "security.W004" in result.stderr  # no HSTS
     assert "security.W008" in result.stderr  # no SSL redirect
-    assert "security.W012" in result.stderr  # session cookie not secure
+    # Session cookie not secure: W012 names Django's own session middleware; with the
+    # product's subclass of it (sanxian.accounts.sessions) Django reports it as W010.
+    assert "security.W010" in result.stderr or "security.W012" in result.stderr
 
 
 def test_production_responses_use_https_only(tmp_path: Path) -> None:

@@ -387,3 +387,40 @@ def coming_soon(user, *, limit: int = 3, now: datetime | None = None) -> list[Ac
         .exclude(state=ActivityState.CANCELLED)
         .order_by("starts_at", "id")[:limit]
     )
+
+
+# --- Sign-ups by the household ----------------------------------------------------------------
+
+
+def household_residents(user, resident_ids: list[int]) -> list[Resident]:
+    """The residents a user signs up: the user's own household among ``resident_ids``, the
+    user first, then in the order of the ids. 404 when the user is not a resident or an id
+    is not of their household (nothing about other households can be probed)."""
+    own = user.resident if user.is_authenticated else None
+    if own is None:
+        raise Http404
+    residents = list(
+        Resident.objects.filter(pk__in=resident_ids, household_id=own.household_id).order_by("id")
+    )
+    if len(residents) != len(set(resident_ids)):
+        raise Http404
+    residents.sort(key=lambda r: r.pk != own.pk)
+    return residents
+
+
+def signup_to_cancel(user, activity: Activity, signup_pk: int) -> ActivitySignup:
+    """A sign-up of ``activity`` the user may cancel: one of their household's, or any for
+    those who manage the activity; else 404."""
+    signup = (
+        ActivitySignup.objects.select_related("resident", "activity")
+        .filter(activity=activity, pk=signup_pk)
+        .first()
+    )
+    if signup is None:
+        raise Http404
+    own = user.resident if user.is_authenticated else None
+    if own is not None and signup.resident.household_id == own.household_id:
+        return signup
+    if can_manage(user, activity):
+        return signup
+    raise Http404

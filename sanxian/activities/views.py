@@ -148,16 +148,7 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
     """A resident signs up themselves and members of their household."""
     user = _user(request)
     activity = selectors.get_activity_for_user(user, pk)
-    if user.resident is None:
-        raise Http404
-    ids = _ids(request, "residents")
-    residents = list(
-        Resident.objects.filter(pk__in=ids, household_id=user.resident.household_id).order_by("id")
-    )
-    # Me first, then the others in the order of the household list.
-    residents.sort(key=lambda r: r.pk != user.resident_id)
-    if len(residents) != len(set(ids)):
-        raise Http404
+    residents = selectors.household_residents(user, _ids(request, "residents"))
     try:
         result = services.sign_up(activity=activity, residents=residents, actor=user)
     except DomainError as error:
@@ -172,17 +163,8 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel_signup(request: HttpRequest, pk: int, signup_pk: int) -> HttpResponse:
     user = _user(request)
     activity = selectors.get_activity_for_user(user, pk)
-    signup = (
-        ActivitySignup.objects.select_related("resident", "activity")
-        .filter(activity=activity, pk=signup_pk)
-        .first()
-    )
-    if signup is None:
-        raise Http404
-    own = user.resident is not None and signup.resident.household_id == user.resident.household_id
+    signup = selectors.signup_to_cancel(user, activity, signup_pk)
     manager = selectors.can_manage(user, activity)
-    if not (own or manager):
-        raise Http404
     try:
         promoted = services.cancel_signup(signup=signup, actor=user)
     except DomainError as error:

@@ -152,6 +152,10 @@ class Appeal(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["path", "id"], name="appeal_path_id"),
             models.Index(fields=["state", "resolution_due_at"], name="appeal_state_due"),
+            # The overdue list of one neighborhood or block (dashboards).
+            models.Index(
+                fields=["state", "path", "resolution_due_at"], name="appeal_state_path_due"
+            ),
             models.Index(fields=["filed_by", "id"], name="appeal_filed_by"),
         ]
         constraints: ClassVar = [

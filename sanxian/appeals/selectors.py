@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
+from sanxian import personal_data
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.appeals.models import (
@@ -34,6 +36,21 @@ SIMILAR_CANDIDATES = 200
 SIMILAR_LIMIT = 5
 
 _APPEAL_RELATED = ("category", "place", "resident", "filed_by", "issue", "escalated_to")
+# What a line of the staff list shows (appeals/list.html).
+_LIST_RELATED = ("category", "place", "resident")
+_LIST_FIELDS = (
+    "id",
+    "category__name",
+    "text",
+    "place__name",
+    "resident__name",
+    "state",
+    "created_at",
+    "response_due_at",
+    "resolution_due_at",
+    "first_contacted_at",
+    "escalation_level",
+)
 
 
 def get_appeal_for_user(user: User, pk: int, *, write: bool = False) -> Appeal:
@@ -79,6 +96,33 @@ def resident_places(resident: Resident) -> list[Place]:
     return list(Place.objects.filter(path__in=paths).order_by("-depth"))
 
 
+def resident_to_file_for(user: User, resident_pk: int) -> Resident:
+    """The resident staff file an appeal for (on behalf): one living in their scope;
+    anyone else, and for users without a staff role, 404 — as on the pages."""
+    from sanxian.places.selectors import get_resident_for_user
+
+    if not get_scope(user).is_staff:
+        raise Http404
+    resident = get_resident_for_user(user, resident_pk)
+    if resident.departed:
+        raise Http404
+    return resident
+
+
+def residents_by_phone(user: User, phone: str) -> list[Resident]:
+    """Current residents in the staff user's scope with this (normalised) phone number:
+    how a hotline's caller is found. At most two (enough to tell one from several)."""
+    scope = get_scope(user)
+    if not scope.is_staff or not phone:
+        return []
+    return list(
+        Resident.objects.current()
+        .filter(scope.q(), phone_digest=personal_data.digest(phone))
+        .exclude(phone_digest="")
+        .order_by("id")[:2]
+    )
+
+
 def open_overdue_q(now: datetime) -> Q:
     return Q(state__in=OPEN_STATES) & (
         Q(resolution_due_at__lt=now) | Q(first_contacted_at__isnull=True, response_due_at__lt=now)
@@ -91,11 +135,37 @@ class AppealPage:
     next_before: int | None
 
 
-def _page(qs: QuerySet[Appeal], before: int | None, limit: int) -> AppealPage:
-    """Keyset pagination on the id (newest first): a deep page costs what the first does."""
+def _page(
+    qs: QuerySet[Appeal],
+    before: int | None,
+    limit: int,
+    *,
+    related: tuple[str, ...] = ("category", "place"),
+    fields: tuple[str, ...] = (),
+    by_path: bool = False,
+) -> AppealPage:
+    """Keyset pagination on the id (newest first): a deep page costs what the first does.
+
+    The page's ids are chosen first by the filters alone (on the path index, without
+    joining anything), then only those rows are read with their ``related`` rows (and, when
+    given, only ``fields``): one query, whose joins do not grow with the list.
+
+    ``by_path``: the filters hold the rows to a bounded subtree (a sub-district or less),
+    so the ids are taken from the (path, id) index and sorted, rather than by walking the
+    primary key backwards until enough rows match (which reads most of the table when the
+    subtree's appeals are not the newest ones).
+    """
     if before:
         qs = qs.filter(id__lt=before)
-    rows = list(qs.order_by("-id")[: limit + 1])
+    newest: Any = "-id"
+    if by_path:
+        # An expression: no index serves the order, so the planner takes the path index.
+        newest = (F("id") + 0).desc()
+    page_ids = qs.order_by(newest).values("id")[: limit + 1]
+    rows_qs = Appeal.objects.filter(id__in=page_ids).select_related(*related).order_by("-id")
+    if fields:
+        rows_qs = rows_qs.only(*fields)
+    rows = list(rows_qs)
     more = len(rows) > limit
     rows = rows[:limit]
     return AppealPage(appeals=rows, next_before=rows[-1].pk if more and rows else None)
@@ -106,8 +176,7 @@ def my_appeals(user: User, *, before: int | None = None, limit: int = PAGE_SIZE)
     mine = Q(filed_by=user)
     if user.resident_id is not None:
         mine |= Q(resident_id=user.resident_id)
-    qs = Appeal.objects.filter(mine).select_related("category", "place")
-    return _page(qs, before, limit)
+    return _page(Appeal.objects.filter(mine), before, limit)
 
 
 def staff_appeals(
@@ -121,10 +190,14 @@ def staff_appeals(
     now: datetime | None = None,
     limit: int = PAGE_SIZE,
 ) -> AppealPage:
+    """One page of the staff list: only what a line of the list shows."""
     qs = listed_appeals(
         scope, state=state, category=category, overdue=overdue, escalated=escalated, now=now
     )
-    return _page(qs, before, limit)
+    # At most one sub-district: a bounded subtree, read through the path index. Wider
+    # scopes (a district's administrators) hold most appeals: the newest ids come first.
+    by_path = sum(len(path) <= STEP_LENGTH for path in scope.paths) <= 1
+    return _page(qs, before, limit, related=_LIST_RELATED, fields=_LIST_FIELDS, by_path=by_path)
 
 
 def listed_appeals(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +19,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import get_usage
 
 from sanxian.accounts.models import User
 from sanxian.accounts.scope import get_scope
@@ -36,6 +34,7 @@ from sanxian.appeals.forms import (
     RejectForm,
     ResolveForm,
 )
+from sanxian.appeals.limits import filing_wait
 from sanxian.appeals.models import Appeal, AppealState, EscalationLevel
 from sanxian.places import selectors as place_selectors
 from sanxian.places.errors import DomainError
@@ -89,21 +88,6 @@ def _render_new(
     )
 
 
-def _filing_limit(request: HttpRequest, *, on_behalf: bool) -> int | None:
-    """Count one filing against the account's and the address's limits; the minutes to
-    wait when either is exceeded, else None (settings.SANXIAN_APPEAL_RATES)."""
-    kind = "staff" if on_behalf else "resident"
-    rates = settings.SANXIAN_APPEAL_RATES
-    waits = []
-    for key, rate in (("user", rates[kind]), ("ip", rates[f"{kind}_ip"])):
-        usage = get_usage(
-            request, group=f"appeals.file.{kind}.{key}", key=key, rate=rate, increment=True
-        )
-        if usage is not None and usage["should_limit"]:
-            waits.append(max(usage["time_left"], 60))
-    return -(-max(waits) // 60) if waits else None
-
-
 def _file(
     request: HttpRequest,
     resident: Resident,
@@ -123,7 +107,7 @@ def _file(
     form = form_class(request.POST, request.FILES, places=places, categories=categories)
     if not form.is_valid():
         return _render_new(request, form, resident, on_behalf=on_behalf, status=400)
-    wait = _filing_limit(request, on_behalf=on_behalf)
+    wait = filing_wait(request, on_behalf=on_behalf)
     if wait is not None:
         # Too many appeals in a short time: nothing is filed, and the form comes back as it
         # was written so the appeal can be sent again later.
@@ -191,9 +175,7 @@ def new_for(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_for_resident(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Staff file on behalf of a resident in their scope (recorded as such)."""
-    if not get_scope(request.user).is_staff:
-        raise Http404
-    resident = place_selectors.get_resident_for_user(request.user, resident_pk)
+    resident = selectors.resident_to_file_for(_user(request), resident_pk)
     return _file(request, resident, on_behalf=True)
 
 

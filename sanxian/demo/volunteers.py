@@ -442,9 +442,20 @@ class _Loader:
         days = roster_days(roster, PATROL_START, self.today)
         now = timezone.now()
         shifts, people = [], []
+        running: list[tuple[DutyShift, list[Volunteer]]] = []
         for day in days:
             starts, ends = shift_times(roster, day)
             if ends > now:
+                if starts <= now:  # under way while the demo loads: on duty, checked in
+                    crew = regulars[:2]
+                    shift = DutyShift(
+                        roster=roster,
+                        starts_at=starts,
+                        ends_at=ends,
+                        capacity=PATROL_CAPACITY,
+                        taken=len(crew),
+                    )
+                    running.append((shift, crew))
                 continue
             crew = self.rng.sample(regulars, k=min(len(regulars), self.rng.randint(2, 3)))
             shifts.append(
@@ -458,6 +469,17 @@ class _Loader:
             )
             people.append(crew)
         DutyShift.objects.bulk_create(shifts, batch_size=500)
+        for shift, crew in running:
+            shift.save()
+            ShiftSignup.objects.bulk_create(
+                ShiftSignup(
+                    shift=shift,
+                    volunteer=v,
+                    checked_in_at=shift.starts_at,
+                    check_method=CheckMethod.QR,
+                )
+                for v in crew
+            )
         pending_after = _aware(recent_from, time.min)
         self._served(roster, shifts, people, late_minutes=15, pending_after=pending_after)
         # The coming weeks: open for sign-up, a few seats taken.

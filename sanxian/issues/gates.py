@@ -130,6 +130,10 @@ def party_acted_first(first_party_at: datetime | None, first_resident_at: dateti
     return first_resident_at is None or first_party_at < first_resident_at
 
 
+# The states an issue may be set aside (shelved or escalated) from.
+OPEN_STATES = (IssueState.COLLECTED, IssueState.THINK, IssueState.DELIBERATE, IssueState.ACT)
+
+
 def next_on_main_line(state: str) -> str | None:
     """The state after ``state`` on the main line (None for done and the states aside)."""
     if state not in MAIN_LINE:

@@ -94,6 +94,10 @@ class Issue(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["path", "state"], name="issue_path_state"),
             models.Index(fields=["state", "state_changed_at"], name="issue_state_changed"),
+            # The list: each state's count, bounded (state = x, then the scope's paths),
+            # and a state's newest first (state = x, then id descending).
+            models.Index(fields=["state", "path"], name="issue_state_path"),
+            models.Index(fields=["state", "id"], name="issue_state_id"),
         ]
 
     def __str__(self) -> str:

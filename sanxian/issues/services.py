@@ -1,7 +1,8 @@
 """Every write to an issue. One function per transition, each checking its gate.
 
 Transitions (``start_thinking``, ``open_deliberation``, ``start_action``, ``complete``,
-``shelve``, ``escalate``, ``reopen``; ``transition`` dispatches to them) run in one
+``shelve``, ``escalate``, ``reopen``; ``transition`` dispatches to them, and ``move``
+first checks that a viewer asked for a move on offer) run in one
 transaction: a conditional update moves the state only if it is still the one the caller
 saw (so two simultaneous clicks make one transition), the gate is checked on fresh facts
 while the row is locked, and an ``IssueEvent`` is appended. A refused gate raises
@@ -23,13 +24,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxian.accounts.models import User
+from sanxian.accounts.scope import Scope
 from sanxian.audit import services as audit
 from sanxian.audit.models import AuditAction
-from sanxian.issues.gates import missing_for, with_facts
+from sanxian.issues.gates import OPEN_STATES, missing_for, with_facts
 from sanxian.issues.models import (
     ADOPTION_MEETING_KINDS,
     ASIDE,
@@ -56,7 +59,7 @@ from sanxian.issues.models import (
     ThinkQuestion,
     VoteChoice,
 )
-from sanxian.issues.selectors import neighborhood_path
+from sanxian.issues.selectors import MoveKind, allowed_moves, neighborhood_path
 from sanxian.meetings.models import Meeting
 from sanxian.meetings.services import record_decision
 from sanxian.party.models import PartyMember
@@ -71,7 +74,6 @@ MIN_THRESHOLD = Decimal("0.5")
 MAX_THRESHOLD = Decimal("1")
 # Clocks of phones and servers differ a little; an action a few minutes "ahead" is fine.
 CLOCK_SKEW = timedelta(minutes=10)
-OPEN_STATES = (IssueState.COLLECTED, IssueState.THINK, IssueState.DELIBERATE, IssueState.ACT)
 
 
 def _label(state: str) -> str:
@@ -362,6 +364,32 @@ def transition(
         _("An issue cannot move from %(from)s to %(to)s.")
         % {"from": _label(issue.state), "to": _label(to)}
     )
+
+
+def move(
+    *,
+    issue: Issue,
+    kind: MoveKind,
+    scope: Scope,
+    actor: User | None,
+    to: str | None = None,
+    note: str = "",
+) -> Issue:
+    """The move a viewer with ``scope`` (who may write) asks for on a page or through the
+    API: ``kind`` is advance, aside or reopen, ``to`` where it goes (None: the one state a
+    move of that kind goes to now). Refused unless it is a move on offer
+    (``selectors.allowed_moves``); think → deliberate is for party roles only, and to
+    everyone else it is not found (404), like the think stage itself. Then ``transition``
+    makes it through the one function of that transition."""
+    moves = allowed_moves(issue, scope)
+    targets = moves.targets(kind)
+    if to is None and len(targets) == 1:
+        to = targets[0]
+    if to is None or to not in targets:
+        raise DomainError(_("This step is not available now."))
+    if kind == "advance" and not moves.may_advance:
+        raise Http404
+    return transition(issue=issue, to=to, actor=actor, note=note)
 
 
 # --- Think (先想) ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -30,6 +30,7 @@ from sanxian.issues.forms import (
     FollowUpForm,
     GoalsForm,
     NewIssueForm,
+    ObjectChoices,
     OptionForm,
     OutcomeForm,
     PostForm,
@@ -41,9 +42,9 @@ from sanxian.issues.forms import (
     TransitionForm,
     VoteForm,
 )
-from sanxian.issues.models import ASIDE, Issue, IssueSource, IssueState, ThinkQuestion
-from sanxian.issues.selectors import IssuePage
-from sanxian.issues.services import ISSUE_PLACE_KINDS, OPEN_STATES, StepInput
+from sanxian.issues.models import Issue, IssueSource, IssueState, ThinkQuestion
+from sanxian.issues.selectors import IssuePage, MoveKind
+from sanxian.issues.services import ISSUE_PLACE_KINDS, StepInput
 from sanxian.places.errors import DomainError
 from sanxian.uploads import photo_response
 
@@ -70,7 +71,29 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     after_raw = request.GET.get("after", "")
     after = int(after_raw) if after_raw.isdigit() else None
     listing = selectors.issue_list(request.user, state=state, after=after)
-    return render(request, "issues/list.html", {"listing": listing})
+    return render(request, "issues/list.html", {"listing": listing, "rows": _list_rows(listing)})
+
+
+@dataclass(frozen=True)
+class ListRow:
+    issue: Issue
+    url: str
+    state_label: str
+
+
+# Reversed once per page; each row's link puts its id in place of this one.
+_ID_SLOT = 9_876_543_210
+
+
+def _list_rows(listing: selectors.IssueList) -> list[ListRow]:
+    """Each issue of the page with its link and its state's label, resolved once for the
+    page rather than once per row."""
+    labels = {state.value: str(state.label) for state in IssueState}
+    link = reverse("issues:detail", args=[_ID_SLOT])
+    return [
+        ListRow(issue, link.replace(str(_ID_SLOT), str(issue.pk)), labels[issue.state])
+        for issue in listing.items
+    ]
 
 
 @login_required
@@ -123,24 +146,36 @@ def issue_new(request: HttpRequest) -> HttpResponse:
 # --- Detail -----------------------------------------------------------------------------
 
 
+def _member_choices(page: IssuePage) -> ObjectChoices:
+    """The neighborhood's party members for the forms (a chosen one is loaded in full)."""
+    return ObjectChoices(page.members, load=selectors.party_members_by_pk)
+
+
+def _resident_choices(page: IssuePage) -> ObjectChoices:
+    return ObjectChoices(page.residents, load=selectors.residents_by_pk)
+
+
 def _forms_for(page: IssuePage, bound: dict[str, Form]) -> dict[str, Form]:
     """The forms the viewer may use at the issue's current stage (bound ones kept)."""
     issue, state = page.issue, page.issue.state
     result: dict[str, Form] = {}
-    writer, party, staff = page.can_write, page.is_party, page.is_staff
+    # The neighborhood's party members are offered by several forms: one list for all.
+    members = _member_choices(page)
+    writer, party, staff, moves = page.can_write, page.is_party, page.is_staff, page.moves
     if writer and party and state in (IssueState.COLLECTED, IssueState.THINK):
         result["threshold"] = ThresholdForm(
             initial={"threshold": f"{issue.consensus_threshold:.4f}"}
         )
-    if writer and page.next_state and (state != IssueState.THINK or party):
-        result["advance"] = TransitionForm(prefix="advance", initial={"to": page.next_state})
-    if writer and state in OPEN_STATES:
+    if writer and moves.may_advance:
+        result["advance"] = TransitionForm(prefix="advance", initial={"to": moves.advance})
+    if writer and moves.may_set_aside:
         result["aside"] = TransitionForm(prefix="aside")
-    if writer and state in ASIDE:
-        result["reopen"] = TransitionForm(prefix="reopen", initial={"to": issue.resume_state})
-    if state == IssueState.THINK and party:
+    if writer and moves.reopen is not None:
+        result["reopen"] = TransitionForm(prefix="reopen", initial={"to": moves.reopen})
+    think = page.think
+    if think is not None:
         if writer:
-            for row in page.questions:
+            for row in think.questions:
                 initial = {}
                 if row.answer is not None:
                     initial = {
@@ -148,9 +183,9 @@ def _forms_for(page: IssuePage, bound: dict[str, Form]) -> dict[str, Form]:
                         "note": row.answer.note,
                     }
                 result[f"answer_{row.code}"] = AnswerForm(prefix=row.code, initial=initial)
-        if page.can_vote:
+        if think.can_vote:
             result["vote"] = VoteForm(
-                initial={"choice": page.my_vote.choice} if page.my_vote else {}
+                initial={"choice": think.my_vote.choice} if think.my_vote else {}
             )
     elif state == IssueState.DELIBERATE and writer:
         result["goals"] = GoalsForm(initial={"goals": issue.goals})
@@ -160,21 +195,21 @@ def _forms_for(page: IssuePage, bound: dict[str, Form]) -> dict[str, Form]:
                 prefix="adopt",
                 options=page.options,
                 meetings=page.adoption_meetings,
-                members=page.members,
+                members=members,
                 initial={"goals": issue.goals},
             )
-            result["adopt_step"] = StepFields(prefix="adopt_step", members=page.members)
+            result["adopt_step"] = StepFields(prefix="adopt_step", members=members)
         else:
-            result["step"] = StepFields(prefix="step", members=page.members)
+            result["step"] = StepFields(prefix="step", members=members)
         result["stakeholder"] = StakeholderForm(prefix="stakeholder")
         result["consultation"] = ConsultationForm(prefix="consultation", meetings=page.meetings)
     elif state == IssueState.ACT and writer:
         result["action"] = ActionForm(
-            prefix="action", members=page.members, residents=page.residents
+            prefix="action", members=members, residents=_resident_choices(page)
         )
         result["outcome"] = OutcomeForm(prefix="outcome", initial=_outcome_initial(page))
         if page.plan is not None:
-            result["step"] = StepFields(prefix="step", members=page.members)
+            result["step"] = StepFields(prefix="step", members=members)
     elif state == IssueState.DONE and writer and staff:
         result["survey"] = SurveyForm(prefix="survey")
         outcome = page.outcome
@@ -304,23 +339,20 @@ def _threshold(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
 
 def _transition(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
     key = request.POST.get("form", "")
-    if key not in ("advance", "aside", "reopen"):
+    if key not in get_args(MoveKind):
         raise BadRequest
+    kind = cast(MoveKind, key)
     form = TransitionForm(request.POST, prefix=key)
 
     def run() -> str:
         to = form.cleaned_data["to"]
-        allowed: dict[str, set[str | None]] = {
-            "advance": {page.next_state},
-            "aside": {IssueState.SHELVED, IssueState.ESCALATED},
-            "reopen": {issue.resume_state},
-        }
-        if to not in allowed[key]:
-            raise DomainError(_("This step is not available now."))
-        if issue.state == IssueState.THINK and to == IssueState.DELIBERATE and not page.is_party:
-            raise Http404
-        services.transition(
-            issue=issue, to=to, actor=_actor(request), note=form.cleaned_data["note"]
+        services.move(
+            issue=issue,
+            kind=kind,
+            scope=page.scope,
+            actor=_actor(request),
+            to=to,
+            note=form.cleaned_data["note"],
         )
         return _("The issue is now: %(state)s.") % {"state": IssueState(to).label}
 
@@ -397,14 +429,15 @@ def _step_input(data: dict[str, Any]) -> StepInput:
 
 
 def _adopt(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
+    members = _member_choices(page)
     adopt = AdoptForm(
         request.POST,
         prefix="adopt",
         options=page.options,
         meetings=page.adoption_meetings,
-        members=page.members,
+        members=members,
     )
-    step = StepFields(request.POST, prefix="adopt_step", members=page.members)
+    step = StepFields(request.POST, prefix="adopt_step", members=members)
 
     def run() -> str:
         data = adopt.cleaned_data
@@ -423,7 +456,7 @@ def _adopt(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
 
 
 def _step(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
-    form = StepFields(request.POST, prefix="step", members=page.members)
+    form = StepFields(request.POST, prefix="step", members=_member_choices(page))
 
     def run() -> str:
         services.add_plan_step(
@@ -491,8 +524,8 @@ def _action(request: HttpRequest, issue: Issue, page: IssuePage) -> Bound:
         request.POST,
         request.FILES,
         prefix="action",
-        members=page.members,
-        residents=page.residents,
+        members=_member_choices(page),
+        residents=_resident_choices(page),
     )
 
     def run() -> str:

@@ -1,6 +1,6 @@
 """Meetings of the monthly cycle (5th collection, 15th party deliberation, 25th joint
 consultation): the cycle rule that schedules them, their agendas, invitations and
-attendance, minutes, decisions, votes and the reminders sent to invitees.
+attendance, minutes, decisions and votes.
 
 Model map (for exports built on top: Word minutes, iCalendar feed):
 
@@ -16,7 +16,6 @@ Model map (for exports built on top: Word minutes, iCalendar feed):
   ``method``).
 - ``MeetingDecision``: one decision in the minutes; it may concern an issue.
 - ``MeetingVote`` (+ ``Ballot``): a vote; named ballots at party meetings, counts otherwise.
-- ``MeetingReminder``: the in-app reminder an invitee with an account got the day before.
 - ``CalendarToken``: the secret of a user's private iCalendar feed (rotated on request).
 """
 
@@ -40,6 +39,8 @@ class MeetingKind(models.TextChoices):
 
 # The 15th meeting is for party members only.
 PARTY_ONLY_KINDS = frozenset({MeetingKind.PARTY_DELIBERATION})
+# Invitees are reminded of a meeting this long before it starts.
+REMIND_AHEAD = timedelta(hours=24)
 
 DEFAULT_VENUE = "亲邻驿家"
 DEFAULT_DURATION_MINUTES = 90
@@ -435,32 +436,6 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.choice}"
-
-
-class MeetingReminder(models.Model):
-    """The in-app reminder an invitee with an account gets the day before the meeting."""
-
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="reminders"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="meeting_reminders",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("meeting reminder")
-        verbose_name_plural = _("meeting reminders")
-        ordering: ClassVar = ["-created_at", "id"]
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["meeting", "user"], name="reminder_once_per_user"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.meeting} · {self.user}"
 
 
 class CalendarToken(models.Model):

@@ -21,13 +21,13 @@ from sanxian.accounts.models import Role
 from sanxian.accounts.scope import Scope, get_scope
 from sanxian.meetings.models import (
     PARTY_ONLY_KINDS,
+    REMIND_AHEAD,
     AgendaItem,
     CycleRule,
     Invitation,
     InviteeGroup,
     Meeting,
     MeetingDecision,
-    MeetingReminder,
     MeetingVote,
 )
 from sanxian.meetings.services import invite, neighborhood_issues, refresh_agenda, rule_for
@@ -107,7 +107,8 @@ class MonthGroup:
 class MeetingList:
     upcoming: list[MonthGroup]
     past: list[MonthGroup]
-    reminders: list[MeetingReminder]
+    # Meetings the user is invited to that start within a day (what they were reminded of).
+    reminders: list[Meeting]
 
 
 def _by_month(meetings: list[Meeting]) -> list[MonthGroup]:
@@ -139,19 +140,29 @@ def listed_meetings(
     )
 
 
+def invited_soon(user, scope: Scope, now: datetime) -> list[Meeting]:
+    """The meetings starting within ``REMIND_AHEAD`` that the user is invited to, as a
+    resident or a party member (party-only meetings for party roles only)."""
+    if user.resident_id is None:
+        return []
+    qs = Meeting.objects.filter(
+        Q(invitations__resident_id=user.resident_id)
+        | Q(invitations__party_member__resident_id=user.resident_id),
+        starts_at__gte=now,
+        starts_at__lte=now + REMIND_AHEAD,
+    )
+    if not scope.is_party:
+        qs = qs.exclude(kind__in=PARTY_ONLY_KINDS)
+    return list(qs.select_related("place").distinct().order_by("starts_at", "id")[:MAX_REMINDERS])
+
+
 def meeting_list(user) -> MeetingList:
     scope = get_scope(user)
     now = timezone.now()
     upcoming_qs, past_qs = listed_meetings(user, now)
     upcoming = list(upcoming_qs[:MAX_LIST])
     past = list(past_qs[:MAX_LIST])
-    reminders = list(
-        MeetingReminder.objects.filter(user=user, meeting__starts_at__gte=now)
-        .select_related("meeting", "meeting__place")
-        .order_by("meeting__starts_at")[:MAX_REMINDERS]
-    )
-    if not scope.is_party:
-        reminders = [r for r in reminders if not r.meeting.party_only]
+    reminders = invited_soon(user, scope, now)
     return MeetingList(upcoming=_by_month(upcoming), past=_by_month(past), reminders=reminders)
 
 
@@ -317,3 +328,17 @@ def rule_page(place: Place) -> RulePage:
         own=own,
         inherited_from=rule.place if rule.pk is not None and not own else None,
     )
+
+
+# --- Scheduling by hand -------------------------------------------------------------------
+
+
+def place_for_new_meeting(user, place_pk: int, kind: str) -> Place:
+    """The place where the user may schedule a meeting of ``kind`` by hand: those who may
+    keep a meeting's records there (staff whose scope covers it, and for the party
+    deliberation only those of them with a party role). Anyone else gets 404. Whether the
+    place can hold a meeting of the cycle (a neighborhood) is the service's rule."""
+    place = Place.objects.filter(pk=place_pk).first()
+    if place is None or not can_write(get_scope(user), Meeting(kind=kind, path=place.path)):
+        raise Http404
+    return place

@@ -32,7 +32,6 @@ from sanxian.meetings.models import (
     Meeting,
     MeetingDecision,
     MeetingKind,
-    MeetingReminder,
     MeetingVote,
     VoteChoice,
 )
@@ -698,30 +697,3 @@ def record_vote(
         votes_abstain=counts[2],
         recorded_by=actor,
     )
-
-
-# --- Reminders --------------------------------------------------------------------------
-
-
-def send_reminders(*, today: date | None = None) -> int:
-    """Remind every invitee with an account of tomorrow's meetings (once per meeting and
-    user); returns how many reminders were created now."""
-    today = today or timezone.localdate()
-    tomorrow = today + timedelta(days=1)
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=tz)
-    pairs = set(
-        User.objects.filter(
-            is_active=True,
-            resident__meeting_invitations__meeting__starts_at__gte=start,
-            resident__meeting_invitations__meeting__starts_at__lt=start + timedelta(days=1),
-        ).values_list("resident__meeting_invitations__meeting_id", "pk")
-    )
-    have = set(
-        MeetingReminder.objects.filter(
-            meeting__starts_at__gte=start, meeting__starts_at__lt=start + timedelta(days=1)
-        ).values_list("meeting_id", "user_id")
-    )
-    new = [MeetingReminder(meeting_id=m, user_id=u) for m, u in sorted(pairs - have)]
-    MeetingReminder.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)

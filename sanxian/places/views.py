@@ -45,9 +45,10 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "places/household.html", context)
     if not scope.is_staff:
         raise Http404  # residents see their own household only
-    children = selectors.children_with_counts(place, with_party=scope.is_party)
-    context["children"] = children
-    context["totals"] = selectors.totals_from_children(children, with_party=scope.is_party)
+    tree = selectors.tree_children(place, with_party=scope.is_party)
+    context["children"] = tree.rows
+    context["counted_on"] = tree.counted_on
+    context["totals"] = selectors.totals_from_children(tree.rows, with_party=scope.is_party)
     if place.kind == PlaceKind.BUILDING:
         context["floors"] = selectors.building_floors(place)
         return render(request, "places/building.html", context)

@@ -10,8 +10,10 @@ chunks of ``CHUNK``, and hands each chunk to the importer of its kind, which
 3. sorts each row into new / updated / unchanged / error, and catches duplicates inside the
    file (both rows are reported) with one small integer key per row;
 4. with ``commit``, and as long as nothing is wrong so far, writes the chunk with
-   ``bulk_create`` / ``bulk_update`` (the numbers of new residents are sealed and their
-   names spelt by ``sealing.Sealer`` while the next chunk is read, then written).
+   ``bulk_create`` / ``bulk_update``; new residents, the bulk of a large roster, go in as
+   plain rows through ``synthetic.bulk.Writer`` (executemany on SQLite, COPY on
+   PostgreSQL), their numbers sealed and names spelt by ``sealing.Sealer`` while the next
+   chunk is read.
 
 The caller runs a commit inside one transaction and rolls it back when the outcome has any
 problem, so a roster is applied completely or not at all. Memory holds one chunk, the
@@ -27,15 +29,20 @@ resident who moves takes their party membership to the party group of the new gr
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Max
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from sanxian import personal_data
 from sanxian.party.models import PartyMember, PartyOrg, PartyOrgKind
@@ -51,12 +58,14 @@ from sanxian.rosters.kinds import (
     HOUSEHOLDS,
     KINDS,
     PARTY_MEMBERS,
+    RELATION_ALIASES,
     RELATIONS,
     RESIDENTS,
     Kind,
 )
 from sanxian.rosters.reader import Workbook, WorkbookError
 from sanxian.rosters.sealing import Sealed, Sealer
+from sanxian.synthetic.bulk import Rows, Writer
 
 CHUNK = 2000
 # Problems kept for the page and the error workbook; beyond this only counted.
@@ -137,8 +146,10 @@ def header_positions(kind: Kind, header: dict[int, object]) -> list[int | None]:
     unknown: list[str] = []
     repeated: list[str] = []
     expected = set(kind.headers)
+    aliases = {alias: c.header for c in kind.columns for alias in c.aliases}
     for index in sorted(header):
         name = "".join(str(header[index]).split()).rstrip("*")
+        name = aliases.get(name, name)
         if name in expected:
             if name in found:
                 repeated.append(name)
@@ -175,7 +186,7 @@ def run(
     outcome = Outcome()
     spec = KINDS[kind]
     try:
-        with Workbook(source) as book:
+        with Workbook(source) as book, _collecting_only_new_objects():
             rows = book.rows()
             first = next(rows, None)
             if first is None:
@@ -191,6 +202,22 @@ def run(
         outcome.file_error = exc.code
         outcome.file_error_params = exc.params
     return outcome
+
+
+@contextmanager
+def _collecting_only_new_objects() -> Iterator[None]:
+    """Keep the garbage collector's full passes to the objects the import makes.
+
+    A roster allocates a few containers per cell and row, so the collector runs often, and
+    each of its full passes would walk every object the process already had (the
+    framework's, the pinyin dictionaries) — a fifth of the import's time. Those objects are
+    set aside for the length of the import (``gc.freeze``) and handed back after; a
+    reference cycle among them is collected then, on a later pass."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _feed_importer(
@@ -224,6 +251,8 @@ def _feed_importer(
 
 class Importer:
     spec: Kind
+    # One function per column of the kind, from a filled cell to its clean value (``parse``).
+    parsers: tuple[Callable[[object], Any], ...] = ()
 
     def __init__(self, *, area: Place, outcome: Outcome, commit: bool, today: date) -> None:
         self.area = area
@@ -260,6 +289,32 @@ class Importer:
             problems.add(self.headers[index], "required")
             return None
         return result
+
+    def parse(self, values: list[object], problems: RowProblems) -> list[Any]:
+        """Every cell of a row through its column's parser (``self.parsers``), as ``value``
+        does one cell at a time: the clean values, ``None`` where a cell is empty or wrong,
+        and the problems in column order."""
+        clean: list[Any] = []
+        add = clean.append
+        required = self.required
+        for index, parse in enumerate(self.parsers):
+            raw = values[index]
+            if raw is None or raw == "":
+                if required[index]:
+                    problems.add(self.headers[index], "required")
+                add(None)
+                continue
+            try:
+                result = parse(raw)
+            except CellProblem as exc:
+                problems.add(self.headers[index], exc.code, **exc.params)
+                add(None)
+                continue
+            if result == "" and required[index]:
+                problems.add(self.headers[index], "required")
+                result = None
+            add(result)
+        return clean
 
     def text(self, values: list[object], index: int, problems: RowProblems, limit: int) -> Any:
         return self.value(values, index, problems, lambda v: cells.text(v, max_length=limit))
@@ -431,6 +486,7 @@ RESIDENT_FIELDS = (
     "relation",
     "moved_in",
     "phone_digest",
+    "moved_out",
 )
 
 
@@ -442,7 +498,22 @@ class ResidentImporter(Importer):
         super().__init__(**kwargs)
         self.index = PlaceIndex(self.area)
         self.party: PartyIndex | None = None
+        today = self.today
+        self.parsers = (
+            partial(cells.text, max_length=100),  # 居民区
+            partial(cells.text, max_length=100),  # 楼栋
+            partial(cells.text, max_length=100),  # 楼组
+            partial(cells.text, max_length=20),  # 室号
+            partial(cells.text, max_length=50),  # 姓名
+            partial(cells.choice, options=GENDERS),
+            cells.id_number,
+            cells.phone,
+            partial(cells.choice, options=RELATIONS, aliases=RELATION_ALIASES),
+            partial(cells.day, latest=today),
+        )
         self.sealer = Sealer()
+        self.writer = Writer(chunk=CHUNK)
+        self.stamp = timezone.now()
         # New residents of the previous chunk, waiting for their seals and pinyin.
         self.pending: tuple[Future[list[Sealed]], list[tuple[Any, ...]]] | None = None
 
@@ -484,45 +555,25 @@ class ResidentImporter(Importer):
 
     def process(self, chunk: list[tuple[int, list[object]]]) -> None:
         h = self.headers
-        today = self.today
-        parsed = []
+        parse = self.parse
+        male_value = GENDERS["男"]
+        hoods = self.index.hoods
+        buildings = self.index.buildings
+        parsed: list[ResidentRow] = []
         wanted: set[str] = set()
         for number, values in chunk:
             problems = RowProblems()
-            hood = self.text(values, 0, problems, 100)
-            building = self.text(values, 1, problems, 100)
-            group = self.text(values, 2, problems, 100)
-            room = self.text(values, 3, problems, 20)
-            name = self.text(values, 4, problems, 50)
-            gender = self.value(values, 5, problems, lambda v: cells.choice(v, GENDERS))
-            number_id = self.value(values, 6, problems, cells.id_number)
-            phone = self.value(values, 7, problems, cells.phone)
-            relation = self.value(values, 8, problems, lambda v: cells.choice(v, RELATIONS))
-            moved_in = self.value(values, 9, problems, lambda v: cells.day(v, latest=today))
+            clean = parse(values, problems)
+            hood, building, _group, _room, _name, gender, number_id = clean[:7]
             if number_id and gender:
                 male = cells.id_is_male(number_id)
-                if male != (gender == GENDERS["男"]):
+                if male != (gender == male_value):
                     problems.add(h[5], "gender_mismatch", gender="男" if male else "女")
             if hood and building:
-                hood_path = self.index.hoods.get(hood)
+                hood_path = hoods.get(hood)
                 if hood_path is not None:
-                    wanted.update(self.index.buildings.get((hood_path, building), ()))
-            parsed.append(
-                ResidentRow(
-                    number,
-                    problems,
-                    hood,
-                    building,
-                    group,
-                    room,
-                    name,
-                    gender,
-                    number_id,
-                    phone,
-                    relation,
-                    moved_in,
-                )
-            )
+                    wanted.update(buildings.get((hood_path, building), ()))
+            parsed.append(ResidentRow(number, problems, *clean))
         self.index.load(wanted)
         digests = {
             row.id_number: personal_data.digest(row.id_number)
@@ -543,9 +594,13 @@ class ResidentImporter(Importer):
         updates: dict[tuple[str, ...], list[Resident]] = defaultdict(list)
         moved: dict[int, str] = {}
         area_path = self.area.path
+        settle = self.settle
+        # Once not writing, never writing again (problems only add up): what is collected
+        # after a late problem is dropped below.
+        collect = self.writing
         for row in parsed:
             number, problems, hood, building, group, room, name, gender, number_id = row[:9]
-            phone, relation, moved_in = row.phone, row.relation, row.moved_in
+            phone, relation, moved_in = row[9:]
             household = None
             if hood and building and room:
                 household = self._household(hood, building, group, room, problems)
@@ -555,23 +610,23 @@ class ResidentImporter(Importer):
             current = existing.get(digest) if digest else None
             if current is not None and not current[3].startswith(area_path):
                 problems.add(h[6], "resident_outside_area")
-            if problems or household is None:
-                self.settle(number, problems, ERROR, key)
+            if problems.items or household is None:
+                settle(number, problems, ERROR, key)
                 continue
             assert number_id is not None and digest is not None
             assert name is not None and gender is not None and relation is not None
             birth_year = cells.id_birth_year(number_id)
             if current is None:
-                category = self.settle(number, problems, CREATE, key)
-                if category == CREATE and self.writing:
+                category = settle(number, problems, CREATE, key)
+                if category == CREATE and collect:
                     creates.append((household, name, gender, birth_year, relation, moved_in))
                     to_seal.append((name, number_id, phone))
                 continue
             changed, resident = self._changes(
                 current, household, name, gender, birth_year, relation, moved_in, phone
             )
-            category = self.settle(number, problems, UPDATE if changed else UNCHANGED, key)
-            if category == UPDATE and self.writing:
+            category = settle(number, problems, UPDATE if changed else UNCHANGED, key)
+            if category == UPDATE and collect:
                 updates[tuple(sorted(changed))].append(resident)
                 if "household" in changed:
                     moved[resident.pk] = resident.path
@@ -592,30 +647,38 @@ class ResidentImporter(Importer):
         self.pending = None
         if not self.writing:
             return
-        residents = []
+        # Plain rows through the bulk inserter (executemany on SQLite, COPY on PostgreSQL):
+        # no model instances and no per-field preparation, which cost more than the insert.
+        rows = Rows(stamp=self.stamp)
+        add = rows.add
         for (household, name, gender, birth_year, relation, moved_in), sealed in zip(
             creates, future.result(), strict=True
         ):
-            residents.append(
-                Resident(
-                    household_id=household[0],
-                    path=household[1],
-                    name=name,
-                    name_pinyin=sealed[0],
-                    name_initials=sealed[1],
-                    gender=gender,
-                    birth_year=birth_year,
-                    relation=relation,
-                    moved_in=moved_in,
-                    id_number_sealed=sealed[2],
-                    id_number_digest=sealed[3],
-                    id_number_last4=sealed[4],
-                    phone_sealed=sealed[5],
-                    phone_digest=sealed[6],
-                    phone_last4=sealed[7],
-                )
+            add(
+                Resident,
+                {
+                    "household_id": household[0],
+                    "path": household[1],
+                    "name": name,
+                    "name_pinyin": sealed[0],
+                    "name_initials": sealed[1],
+                    "gender": gender,
+                    "birth_year": birth_year,
+                    "relation": relation,
+                    "moved_in": moved_in,
+                    "id_number_sealed": sealed[2],
+                    "id_number_digest": sealed[3],
+                    "id_number_last4": sealed[4],
+                    "phone_sealed": sealed[5],
+                    "phone_digest": sealed[6],
+                    "phone_last4": sealed[7],
+                },
             )
-        Resident.objects.bulk_create(residents, batch_size=CHUNK)
+        connection = connections[DEFAULT_DB_ALIAS]
+        # COPY runs on the driver's own cursor: its errors (a unique number written by
+        # someone else meanwhile) become Django's IntegrityError here, as bulk_create's do.
+        with connection.wrap_database_errors:
+            self.writer.write(rows)
 
     def finish(self) -> None:
         self._create_pending()
@@ -636,7 +699,7 @@ class ResidentImporter(Importer):
         phone: str | None,
     ) -> tuple[set[str], Resident]:
         pk, _digest, household_id, path, old_name, old_gender, old_year = current[:7]
-        old_relation, old_moved_in, old_phone_digest = current[7:]
+        old_relation, old_moved_in, old_phone_digest, old_moved_out = current[7:]
         changed: set[str] = set()
         resident = Resident(
             pk=pk,
@@ -667,6 +730,10 @@ class ResidentImporter(Importer):
         if moved_in is not None and moved_in != old_moved_in:
             changed.add("moved_in")
             resident.moved_in = moved_in
+        if old_moved_out is not None:
+            # Recorded as moved away, now on the roster again: living here once more.
+            changed.add("moved_out")
+            resident.moved_out = None
         if phone and personal_data.digest(phone) != old_phone_digest:
             changed |= {"phone_sealed", "phone_digest", "phone_last4"}
             sealed = personal_data.seal(phone)

@@ -15,10 +15,12 @@ from sanxian.rosters.models import ImportKind
 GENDERS = {"男": Gender.MALE.value, "女": Gender.FEMALE.value}
 GENDER_LABELS = {v: k for k, v in GENDERS.items()}
 RELATIONS = {
-    "户主": Relation.OWNER.value,
+    "业主": Relation.OWNER.value,
     "家庭成员": Relation.FAMILY.value,
     "租户": Relation.TENANT.value,
 }
+# What earlier templates called them: still read, no longer offered.
+RELATION_ALIASES = {"户主": Relation.OWNER.value}
 CATEGORIES = {
     "退休": MemberCategory.RETIRED.value,
     "在职双报到": MemberCategory.EMPLOYED_REGISTERED.value,
@@ -38,6 +40,8 @@ class Column:
     as_text: bool = False
     choices: tuple[str, ...] = ()
     dates: bool = False
+    # Earlier names of the header, still read.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,11 +194,12 @@ RESIDENTS = Kind(
         ),
         Column(
             "relation",
-            "与户主关系",
+            "与户的关系",
             True,
-            _("户主, 家庭成员 or 租户."),
-            "户主",
+            _("业主, 家庭成员 or 租户."),
+            "业主",
             choices=tuple(RELATIONS),
+            aliases=("与户主关系",),
         ),
         Column(
             "moved_in",

@@ -1016,3 +1016,42 @@ def service_record(
         issued_on=today,
         serial=f"ZYFW-{today:%Y%m%d}-{volunteer.pk:06d}-{len(lines):04d}",
     )
+
+
+# --- Shifts open to me, my sign-up of a shift -------------------------------------------------
+
+
+def open_shifts(user, *, now: datetime | None = None) -> list[DutyShift]:
+    """Shifts of the coming ``ROSTER_DAYS`` days that the person may take: shifts of the
+    rosters of their teams and of the teams below those (as on a roster's page), not yet
+    started, with a seat left, and not already theirs. Soonest first, at most
+    ``MAX_SHIFTS`` (one query whatever the number of teams and shifts)."""
+    viewer = get_viewer(user)
+    if viewer.volunteer is None or not viewer.member_team_ids:
+        return []
+    now = now or timezone.now()
+    teams = list(viewer.member_team_ids)
+    mine = ShiftSignup.objects.filter(volunteer=viewer.volunteer, state=SignupState.SIGNED)
+    return list(
+        DutyShift.objects.filter(
+            Q(roster__team_id__in=teams) | Q(roster__team__parent_id__in=teams),
+            starts_at__gt=now,
+            starts_at__lt=now + timedelta(days=ROSTER_DAYS),
+            taken__lt=F("capacity"),
+        )
+        .exclude(pk__in=mine.values("shift_id"))
+        .select_related("roster", "roster__team")
+        .order_by("starts_at", "id")[:MAX_SHIFTS]
+    )
+
+
+def own_shift_signup(user, shift_pk: int) -> ShiftSignup | None:
+    """The person's live sign-up of a shift (what its QR code checks in and out)."""
+    viewer = get_viewer(user)
+    if viewer.volunteer is None:
+        return None
+    return (
+        ShiftSignup.objects.select_related("shift", "shift__roster", "shift__roster__team")
+        .filter(shift_id=shift_pk, volunteer=viewer.volunteer, state=SignupState.SIGNED)
+        .first()
+    )

@@ -367,7 +367,9 @@ def generate_shifts(
     days: int = SHIFT_DAYS_AHEAD,
     today: date | None = None,
 ) -> int:
-    """Create the shifts of the coming ``days`` (idempotent); returns how many were new."""
+    """Create the shifts of the coming ``days`` (idempotent); returns how many were new.
+    A shift that would already have started is not made: nobody could sign up for it."""
+    now = timezone.now()
     today = today or timezone.localdate()
     last = today + timedelta(days=days)
     if rosters is None:
@@ -387,7 +389,7 @@ def generate_shifts(
     for roster in rosters:
         for day in roster_days(roster, today, last):
             starts, ends = shift_times(roster, day)
-            if (roster.pk, starts) in existing:
+            if starts <= now or (roster.pk, starts) in existing:
                 continue
             rows.append(
                 DutyShift(roster=roster, starts_at=starts, ends_at=ends, capacity=roster.capacity)

@@ -26,7 +26,7 @@ from sanxian.places.errors import DomainError
 from sanxian.spreadsheets import workbook_response
 from sanxian.volunteers import exports, selectors, services
 from sanxian.volunteers.forms import RecordPeriodForm, RosterForm, SwapForm
-from sanxian.volunteers.models import CheckMethod, ShiftSignup, SignupState
+from sanxian.volunteers.models import CheckMethod
 
 
 def _actor(request: HttpRequest) -> User:
@@ -304,17 +304,6 @@ def signup_mark(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(url)
 
 
-def _own_signup(request: HttpRequest, shift_pk: int) -> ShiftSignup | None:
-    viewer = selectors.get_viewer(request.user)
-    if viewer.volunteer is None:
-        return None
-    return (
-        ShiftSignup.objects.select_related("shift", "shift__roster", "shift__roster__team")
-        .filter(shift_id=shift_pk, volunteer=viewer.volunteer, state=SignupState.SIGNED)
-        .first()
-    )
-
-
 @login_required
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """The shift's QR code: the volunteer on the shift checks in, later checks out."""
@@ -325,7 +314,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         context["error"] = error.message
         return render(request, "volunteers/checkin.html", context, status=400)
     context["shift"] = shift
-    signup = _own_signup(request, shift.pk)
+    signup = selectors.own_shift_signup(request.user, shift.pk)
     if signup is None:
         context["error"] = _("You are not signed up for this shift.")
         return render(request, "volunteers/checkin.html", context, status=400)

@@ -35,6 +35,8 @@ def test_rolled_back_photos_are_swept(settings, tmp_path, make_appeal: MakeAppea
     assert len(files) == 2
     orphan = next(p for p in files if p != kept_file)
 
+    for path in files:
+        _age(path, 0)  # written just now, on the product's clock
     assert sweep_orphan_photos() == 0  # too fresh: it may belong to a save in progress
     for path in files:
         _age(path, 2)

@@ -20,9 +20,8 @@ from sanxian.meetings.models import (
     Meeting,
     MeetingDecision,
     MeetingKind,
-    MeetingReminder,
 )
-from sanxian.meetings.selectors import meeting_page
+from sanxian.meetings.selectors import meeting_list, meeting_page
 from sanxian.places.errors import DomainError
 from tests.issues.helpers import issue_in, members_under, satisfy_deliberate, snapshot
 from tests.world import World
@@ -197,15 +196,16 @@ def test_votes_named_at_party_meetings_counts_at_residents(world: World) -> None
     assert v.passed and not v.named
 
 
-def test_reminders_the_day_before_once(world: World) -> None:
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    m = meeting(world, MeetingKind.PARTY_DELIBERATION, hours=24)
-    m.starts_at = timezone.make_aware(
-        timezone.datetime.combine(tomorrow, timezone.datetime.min.time())
-    ) + timedelta(hours=19)
-    m.save()
-    services.invite(meeting=m)
-    assert services.send_reminders() == 2  # group_leader and party_member have accounts
-    assert services.send_reminders() == 0
-    users = set(MeetingReminder.objects.values_list("user__username", flat=True))
-    assert users == {"group_leader", "party_member"}
+def test_the_list_reminds_invitees_of_the_coming_days_meetings(world: World) -> None:
+    """“My reminders” on the meetings list: what the person is invited to within a day (the
+    notifications' reminder window); a party-only meeting only for party roles."""
+    party = meeting(world, MeetingKind.PARTY_DELIBERATION, hours=20)
+    joint = meeting(world, MeetingKind.JOINT_CONSULTATION, hours=10)
+    later = meeting(world, MeetingKind.COLLECTION, hours=30)
+    for m in (party, joint, later):
+        services.invite(meeting=m)
+    member = meeting_list(world.users["party_member"]).reminders
+    assert member == [joint, party]
+    resident = meeting_list(world.users["resident"]).reminders
+    assert party not in resident and later not in resident
+    assert meeting_list(world.users["admin"]).reminders == []  # not a resident, not invited

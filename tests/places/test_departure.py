@@ -18,7 +18,7 @@ from sanxian.audit.models import AuditAction, AuditEvent
 from sanxian.dashboards.measures import SHANGHAI
 from sanxian.dashboards.selectors import Measures, Period, place_node, read_values
 from sanxian.dashboards.services import refresh_rollups
-from sanxian.grids.selectors import grid_households, grid_resident_count
+from sanxian.grids.selectors import grid_places, grid_resident_count
 from sanxian.periodic.jobs import JOBS
 from sanxian.places import selectors
 from sanxian.places.errors import DomainError
@@ -156,7 +156,7 @@ def test_counts_and_lists_exclude_departed(world: World) -> None:
     assert counted[household.pk] == in_household - 1
 
     assert grid_resident_count([world.building_group]) == before_grid - 1
-    (_bg, homes), *_ = grid_households([world.building_group])
+    (_bg, homes), *_ = grid_places(world.grid).households
     assert next(h for h in homes if h.pk == household.pk).resident_count == in_household - 1
 
 

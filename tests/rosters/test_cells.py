@@ -3,19 +3,22 @@ identity card numbers, phone numbers and pinyin answer exactly as the general ch
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumber
 from stdnum.cn import ric
 
 from sanxian import personal_data
 from sanxian.places.services import name_pinyin
 from sanxian.rosters import cells
 from sanxian.rosters.cells import CellProblem
-from sanxian.rosters.kinds import GENDERS, RELATIONS
+from sanxian.rosters.kinds import GENDERS, RELATION_ALIASES, RELATIONS
 from sanxian.rosters.reader import CellError, Formula
 from tests.rosters.helpers import bad_checksum, id_number
 
@@ -100,7 +103,11 @@ def test_choices() -> None:
     with pytest.raises(CellProblem) as info:
         cells.choice("朋友", RELATIONS)
     assert info.value.code == "not_a_choice"
-    assert info.value.params == {"choices": "户主、家庭成员、租户"}
+    assert info.value.params == {"choices": "业主、家庭成员、租户"}
+    # Earlier templates' 户主 is still read as 业主, but not offered.
+    assert cells.choice("户主", RELATIONS, RELATION_ALIASES) == "owner"
+    with pytest.raises(CellProblem):
+        cells.choice("户主", RELATIONS)
 
 
 def test_identity_card_numbers() -> None:
@@ -182,3 +189,16 @@ def test_phone_fast_path_agrees_with_the_general_check(raw: str) -> None:
 )
 def test_one_pass_pinyin_agrees_with_the_places_service(name: str) -> None:
     assert cells.name_pinyin(name) == name_pinyin(name)
+
+
+def test_mobile_check_is_the_librarys_for_every_prefix() -> None:
+    """The compiled +86 patterns decide as ``phonenumbers.is_valid_number`` on 11-digit
+    numbers of every five-digit prefix (the number types differ by prefix)."""
+    rng = random.Random(5)
+    for prefix in range(10_000, 20_000):
+        for tail in (0, 999_999, rng.randrange(1_000_000)):
+            raw = f"{prefix}{tail:06d}"
+            expected = phonenumbers.is_valid_number(
+                PhoneNumber(country_code=86, national_number=int(raw))
+            )
+            assert cells._valid_mobile(raw) is expected, raw

@@ -167,6 +167,7 @@ def test_stored_uploads_are_swept(world: World, settings) -> None:  # type: igno
     os.utime(orphan, (an_hour_ago, an_hour_ago))
     young_orphan = upload.storage_dir() / "4567cdef.xlsx"
     young_orphan.write_bytes(content)
+    os.utime(young_orphan, (time.time(), time.time()))  # just now, on the product's clock
     assert services.sweep_import_files() == 2
     assert upload.stored_path(fresh.stored_name).is_file()
     assert young_orphan.is_file() and not orphan.is_file()

@@ -189,7 +189,7 @@ def test_the_error_workbook_names_each_bad_row(login, world: World) -> None:
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = wb.worksheets[0]
     found = [(r[0], r[1]) for r in ws.iter_rows(min_row=2, values_only=True)]
-    assert found == [(3, "身份证号"), (4, "室号"), (5, "姓名"), (5, "与户主关系")]
+    assert found == [(3, "身份证号"), (4, "室号"), (5, "姓名"), (5, "与户的关系")]
     reasons = [r[2] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert all(reasons) and not any(str(r).startswith("=") for r in reasons)
 

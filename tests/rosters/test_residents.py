@@ -15,9 +15,10 @@ from sanxian.places.errors import DomainError
 from sanxian.places.models import Gender, Place, PlaceKind, Relation, Resident
 from sanxian.places.services import create_place, create_resident, set_personal_numbers
 from sanxian.rosters import engine, services, upload
+from sanxian.rosters.kinds import KINDS
 from sanxian.rosters.models import BatchState, ImportBatch
 from sanxian.rosters.reasons import describe
-from tests.rosters.helpers import bad_checksum, id_number, roster
+from tests.rosters.helpers import bad_checksum, id_number, roster, xlsx_bytes
 from tests.world import World
 
 
@@ -242,7 +243,7 @@ def test_wrong_headers_are_named(world: World) -> None:
     assert batch.state == BatchState.HAS_ERRORS
     assert batch.file_error == "headers"
     message = describe(batch.file_error, batch.file_error_params)
-    assert "居民区、楼栋、楼组、室号、姓名、性别、身份证号、手机号、与户主关系、入住日期" in message
+    assert "居民区、楼栋、楼组、室号、姓名、性别、身份证号、手机号、与户的关系、入住日期" in message
     assert "姓名、身份证号" in message  # missing
     assert "名字、身份证" in message  # not recognised
     assert [list(p) for p in batch.file_error_params["problems"]] == [
@@ -371,6 +372,53 @@ def test_a_write_conflict_imports_nothing_and_says_so(world: World, monkeypatch)
     assert Resident.objects.count() == before
 
 
+def test_a_number_written_by_someone_else_during_the_import_is_a_write_conflict(
+    world: World, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The new residents go in through the bulk inserter (COPY on PostgreSQL): a unique
+    number someone else wrote after the rows were checked fails the whole import as a
+    write conflict, as it did through bulk_create."""
+    batch = start(world, roster("residents", two_residents()))
+    real = engine.ResidentImporter._create_pending
+
+    def someone_else_first(self: engine.ResidentImporter) -> None:
+        if self.pending is not None:
+            other = create_resident(
+                household=world.south_household,
+                name="李晓红",
+                gender=Gender.FEMALE,
+                relation=Relation.OWNER,
+            )
+            set_personal_numbers(resident=other, id_number=LI)
+        real(self)
+
+    monkeypatch.setattr(engine.ResidentImporter, "_create_pending", someone_else_first)
+    before = Resident.objects.count()
+    batch = commit(world, batch)
+    assert (batch.state, batch.file_error) == (BatchState.FAILED, "write_conflict")
+    assert Resident.objects.count() == before
+    assert not Resident.objects.filter(id_number_digest=personal_data.digest(ZHANG)).exists()
+
+
+def test_new_residents_are_written_as_the_services_write_them(world: World) -> None:
+    """The bulk-inserted rows carry what ``create_resident`` and ``set_personal_numbers``
+    would give them: the household's path, pinyin, sealed numbers, digests, last four."""
+    batch = commit(world, start(world, roster("residents", two_residents())))
+    assert batch.created == 2
+    li = Resident.objects.get(id_number_digest=personal_data.digest(LI))
+    assert li.household.room == "102" and li.path == li.household.path
+    assert (li.gender, li.relation, li.birth_year) == (Gender.FEMALE, Relation.TENANT, 1990)
+    assert li.moved_in == date(2021, 3, 5)
+    assert (li.name_pinyin, li.name_initials) == ("lixiaohong", "lxh")
+    assert personal_data.unseal(li.id_number_sealed) == LI
+    assert li.id_number_last4 == LI[-4:]
+    assert (li.phone_sealed, li.phone_digest, li.phone_last4) == ("", "", "")
+    assert (li.moved_out, li.erased_at) == (None, None)
+    zhang = Resident.objects.get(id_number_digest=personal_data.digest(ZHANG))
+    assert zhang.pk != li.pk and zhang.moved_in == date(2020, 1, 1)
+    assert zhang.phone_last4 == "5678"
+
+
 def test_every_reason_is_worded() -> None:
     from sanxian.rosters.reasons import FILE_REASONS, REASONS
 
@@ -397,3 +445,41 @@ def test_every_reason_is_worded() -> None:
     for code in [*REASONS, *FILE_REASONS]:
         text = describe(code, params)
         assert text and text != code and "%(" not in text, code
+
+
+def test_a_departed_resident_on_the_roster_again_lives_here_again(world: World) -> None:
+    """Someone recorded as moved away who appears on a new roster has come back: the
+    import clears the departure (an update), and re-importing then changes nothing."""
+    commit(world, start(world, roster("residents", two_residents())))
+    zhang = Resident.objects.get(id_number_digest=personal_data.digest(ZHANG))
+    Resident.objects.filter(pk=zhang.pk).update(moved_out=date(2024, 6, 30))
+    assert not Resident.objects.current().filter(pk=zhang.pk).exists()
+
+    batch = start(world, roster("residents", two_residents()))
+    assert (batch.created, batch.updated, batch.unchanged) == (0, 1, 1)
+    zhang.refresh_from_db()
+    assert zhang.moved_out == date(2024, 6, 30)  # the dry run wrote nothing
+    batch = commit(world, batch)
+    assert (batch.state, batch.updated) == (BatchState.IMPORTED, 1)
+    zhang.refresh_from_db()
+    assert zhang.moved_out is None
+    assert Resident.objects.current().filter(pk=zhang.pk).exists()
+    batch = start(world, roster("residents", two_residents()))
+    assert (batch.created, batch.updated, batch.unchanged) == (0, 0, 2)
+
+
+def test_a_roster_on_the_earlier_template_is_still_read(world: World) -> None:
+    """Files made from the earlier template — header 与户主关系, 户主 for an owner — import as
+    they did; the current template says 与户的关系 and 业主, like the residents list."""
+    headers = KINDS["residents"].headers
+    assert "与户的关系" in headers
+    old_headers = ["与户主关系" if h == "与户的关系" else h for h in headers]
+    rows = two_residents()
+    content = xlsx_bytes(old_headers, rows, text_columns=[6, 7])
+    batch = commit(world, start(world, content))
+    assert (batch.state, batch.created) == (BatchState.IMPORTED, 2)
+    zhang = Resident.objects.get(id_number_digest=personal_data.digest(ZHANG))
+    assert zhang.relation == Relation.OWNER
+    rows[0][8] = "业主"
+    batch = start(world, roster("residents", rows))
+    assert (batch.error_rows, batch.unchanged) == (0, 2)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db.models import Count, Sum
 from django.test import Client
 from django.urls import reverse
@@ -29,6 +32,7 @@ from sanxian.places.paths import subtree_q
 from sanxian.volunteers.models import (
     DutyShift,
     HoursEntry,
+    HoursSource,
     HoursState,
     Roster,
     ShiftSignup,
@@ -128,3 +132,30 @@ def test_demo_volunteers(settings) -> None:  # type: ignore[no-untyped-def]
     assert not Volunteer.objects.filter(subtree_q(hood.path)).exists()
     assert not HoursEntry.objects.filter(subtree_q(hood.path)).exists()
     assert load_volunteers()["volunteer teams"] == 14
+
+
+@pytest.mark.django_db
+def test_a_patrol_under_way_while_the_demo_loads_is_there(settings) -> None:  # type: ignore[no-untyped-def]
+    """Loaded on a Friday at 21:30, tonight's patrol (20:00–00:30) has begun: it is in the
+    demo with two volunteers checked in and not yet out, and no hours yet."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    friday = datetime(2026, 11, 27, 21, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(friday, tick=False):
+        load_demo()
+        load_volunteers()
+        now = timezone.now()
+        running = DutyShift.objects.get(
+            roster__title="江南新村夜间巡逻", starts_at__lte=now, ends_at__gt=now
+        )
+        assert timezone.localtime(running.starts_at).hour == 20
+        on_duty = ShiftSignup.objects.filter(shift=running)
+        assert running.taken == on_duty.count() == 2
+        assert all(s.checked_in_at is not None and s.checked_out_at is None for s in on_duty)
+        assert not HoursEntry.objects.filter(
+            source=HoursSource.SHIFT, source_ref__in=[s.pk for s in on_duty]
+        ).exists()
+        load_volunteers()  # idempotent
+        assert (
+            DutyShift.objects.filter(roster=running.roster, starts_at=running.starts_at).count()
+            == 1
+        )

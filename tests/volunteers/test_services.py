@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from sanxian.places.errors import DomainError
@@ -30,16 +31,40 @@ pytestmark = pytest.mark.django_db
 
 def test_shifts_are_generated_once_and_cross_midnight(crew: Crew) -> None:
     today = timezone.localdate()
+    # Tonight's shift is made only while it has not started yet.
+    tonight = aware(today, 20) > crew.roster.created_at
+    first_day = today if tonight else today + timedelta(days=1)
     shifts = list(DutyShift.objects.filter(roster=crew.roster).order_by("starts_at"))
-    assert len(shifts) == services.SHIFT_DAYS_AHEAD + 1
+    assert len(shifts) == services.SHIFT_DAYS_AHEAD + tonight
     first = shifts[0]
-    assert timezone.localtime(first.starts_at).date() == today
+    assert timezone.localtime(first.starts_at).date() == first_day
     assert timezone.localtime(first.starts_at).time() == time(20, 0)
-    assert timezone.localtime(first.ends_at).date() == today + timedelta(days=1)
+    assert timezone.localtime(first.ends_at).date() == first_day + timedelta(days=1)
     assert timezone.localtime(first.ends_at).time() == time(0, 30)
     assert services.generate_shifts() == 0  # idempotent
     assert services.generate_shifts(days=40) == 40 - services.SHIFT_DAYS_AHEAD
-    assert DutyShift.objects.filter(roster=crew.roster).count() == 41
+    assert DutyShift.objects.filter(roster=crew.roster).count() == 40 + tonight
+
+
+def test_a_shift_that_has_started_is_not_made(crew: Crew, world: World) -> None:
+    day = date(2030, 3, 4)
+    with time_machine.travel(aware(day, 21), tick=False):
+        roster = services.create_roster(
+            team=crew.patrol,
+            place=world.north,
+            title="晚间值守",
+            service="值守",
+            start_date=day,
+            start_time=time(20, 0),
+            end_time=time(22, 0),
+        )
+        starts = sorted(s.starts_at for s in DutyShift.objects.filter(roster=roster))
+        assert starts[0] == aware(day + timedelta(days=1), 20)
+        # Editing the roster later that evening does not add one for tonight either.
+        services.update_roster(roster=roster, start_time=time(19, 0))
+        starts = sorted(s.starts_at for s in DutyShift.objects.filter(roster=roster))
+        assert starts[0] == aware(day + timedelta(days=1), 19)
+        assert len(starts) == services.SHIFT_DAYS_AHEAD
 
 
 def test_weekly_roster_and_end_date(crew: Crew, world: World) -> None:
@@ -95,7 +120,13 @@ def test_update_roster_remakes_empty_upcoming_shifts(crew: Crew) -> None:
     assert timezone.localtime(kept.starts_at).time() == time(20, 0)
     assert kept.capacity == 3
     others = DutyShift.objects.filter(roster=crew.roster).exclude(pk=taken.pk)
-    assert {timezone.localtime(s.starts_at).time() for s in others} == {time(19, 0)}
+    now = timezone.now()
+    upcoming = {timezone.localtime(s.starts_at).time() for s in others if s.starts_at > now}
+    assert upcoming == {time(19, 0)}
+    # A shift already under way keeps its time; none is added beside it.
+    started = [s for s in others if s.starts_at <= now]
+    assert all(timezone.localtime(s.starts_at).time() == time(20, 0) for s in started)
+    assert len({timezone.localtime(s.starts_at).date() for s in others}) == others.count()
 
 
 def test_sign_up_rules(crew: Crew, world: World) -> None:
