@@ -8,10 +8,9 @@ from __future__ import annotations
 import copy
 import re
 import traceback
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -20,25 +19,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import resolve, reverse
-from django.utils import timezone
 
-from sanxian.activities import services as activities
-from sanxian.activities.models import OrganiserKind
-from sanxian.appeals.models import AppealCategory
-from sanxian.appeals.services import file_appeal
-from sanxian.issues.models import IssueSource
-from sanxian.issues.services import create_issue
-from sanxian.meetings import services as meetings
-from sanxian.meetings.models import MeetingKind
-from sanxian.volunteers import services as volunteers
-from sanxian.volunteers.models import DutyShift
-from tests.volunteers.conftest import build_crew
+from tests.crawl import PERSONAS, build_data, walk
 from tests.world import World
-
-LINK = re.compile(r'<a [^>]*href="(/[^"#?]*(?:\?[^"#]*)?)"')
-SKIP_PAGES = ("/static/", "/media/", "/accounts/logout/", "/i18n/", "/admin/")
-PERSONAS = ["admin", "secretary", "social_worker", "group_leader", "party_member", "resident"]
-LIMIT = 80
 
 LONG = ("楼道灯坏了请尽快处理<b>&amp;'\"x" * 400)[:5000]
 NUMBER_TYPES = {"number", "range"}
@@ -79,67 +62,6 @@ def _id_like(control: Control) -> bool:
     return control.kind == "hidden" and bool(
         ID_NAME.search(control.name) or re.fullmatch(r"-?\d+", control.value)
     )
-
-
-def build_data(world: World) -> None:
-    """An issue, an appeal, meetings, an activity and a volunteer crew with a shift, so
-    their detail pages (and forms) exist."""
-    create_issue(place=world.building_group, title="楼道堆物", source=IssueSource.STAFF, actor=None)
-    category = AppealCategory.objects.order_by("id").first()
-    assert category is not None
-    file_appeal(
-        category=category,
-        text="楼道灯坏了",
-        place=world.household,
-        resident=world.resident,
-        filed_by=world.users["resident"],
-    )
-    soon = timezone.now() + timedelta(hours=1)
-    for kind in (MeetingKind.COLLECTION, MeetingKind.PARTY_DELIBERATION):
-        meeting = meetings.create_meeting(place=world.north, kind=kind, starts_at=soon)
-        meetings.invite(meeting=meeting)
-        meetings.add_agenda_item(meeting=meeting, title="其他")
-    starts = timezone.now() + timedelta(days=1)
-    activity = activities.create_activity(
-        place=world.north,
-        title="年夜饭",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        capacity=10,
-        organiser_kind=OrganiserKind.COMMITTEE,
-        actor=world.users["secretary"],
-    )
-    activities.sign_up(activity=activity, residents=[world.resident], actor=world.users["resident"])
-    crew = build_crew(world)
-    volunteers.generate_shifts(rosters=[crew.roster])
-    shifts = list(DutyShift.objects.filter(roster=crew.roster).order_by("starts_at"))
-    assert shifts
-    # Two shifts are enough: fourteen identical shift pages would eat the page budget.
-    DutyShift.objects.filter(pk__in=[s.pk for s in shifts[2:]]).delete()
-    volunteers.sign_up(shift=shifts[0], volunteer=crew.resident)
-
-
-def crawl(client: Client) -> dict[str, str]:
-    """The HTML of the pages reachable from home (GET only), at most LIMIT of them."""
-    seen: set[str] = set()
-    pages: dict[str, str] = {}
-    queue = deque([reverse("accounts:home")])
-    while queue and len(seen) < LIMIT:
-        url = queue.popleft()
-        if url in seen or url.startswith(SKIP_PAGES):
-            continue
-        seen.add(url)
-        response = client.get(url)
-        location = response.get("Location", "")
-        if response.status_code == 302 and location.startswith("/") and "/login/" not in location:
-            queue.append(location)
-            continue
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        html = response.content.decode()
-        pages[url] = html
-        queue.extend(LINK.findall(html.replace("&amp;", "&")))
-    return pages
 
 
 def _control(element: lxml.html.HtmlElement) -> Control | None:
@@ -303,7 +225,7 @@ def submit(client: Client, action: str, data: dict[str, list[str]]) -> tuple[int
 def test_junk_into_every_form_is_answered(login, world: World, persona: str) -> None:
     build_data(world)
     client = login(persona)
-    pages = crawl(client)
+    pages = walk(client).pages
     done: set[tuple] = set()
     forms: list[Form] = []
     for page, html in pages.items():
