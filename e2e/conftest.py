@@ -42,33 +42,6 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def phone(browser, live_server):  # type: ignore[no-untyped-def]
-    """A fresh phone-sized page whose relative URLs resolve against the live server."""
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desktop(browser, live_server):  # type: ignore[no-untyped-def]
-    """A fresh office-PC-sized page whose relative URLs resolve against the live server."""
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 # WeChat's in-app browser (XWEB) on an Android phone, as residents open the app.
 WECHAT_UA = (
     "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
@@ -76,24 +49,54 @@ WECHAT_UA = (
     "MMWEBSDK/20240404 MMWEBID/1234 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 "
     "Weixin NetType/WIFI Language/zh_CN ABI/arm64"
 )
+SCREEN_OPTIONS: dict[str, dict[str, object]] = {
+    "phone": {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": DESKTOP},
+    "wechat": {
+        "viewport": PHONE,
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": WECHAT_UA,
+    },
+}
+
+
+def new_page(browser, base_url: str, screen: str = "desktop", *, timeout: int = 15_000, **options):  # type: ignore[no-untyped-def]
+    """A page in a fresh browser context: the screen's size (a phone: touch, two device pixels
+    a pixel; WeChat: also its user agent), Chinese, relative URLs against ``base_url``;
+    ``options`` add to or override the context's (a user agent, JavaScript off, …). The
+    caller closes ``page.context``."""
+    context = browser.new_context(
+        **{**SCREEN_OPTIONS[screen], "locale": "zh-CN", "base_url": base_url, **options}
+    )
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    return page
+
+
+@pytest.fixture
+def phone(browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh phone-sized page whose relative URLs resolve against the live server."""
+    page = new_page(browser, live_server.url, "phone")
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh office-PC-sized page whose relative URLs resolve against the live server."""
+    page = new_page(browser, live_server.url, "desktop")
+    yield page
+    page.context.close()
 
 
 @pytest.fixture
 def wechat(browser, live_server):  # type: ignore[no-untyped-def]
     """A fresh phone-sized page in WeChat's in-app browser (its user agent, touch, no hover)."""
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        user_agent=WECHAT_UA,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(browser, live_server.url, "wechat")
     yield page
-    context.close()
+    page.context.close()
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import DESKTOP, PHONE, screenshot, sign_in
+from e2e.conftest import DESKTOP, PHONE, new_page, screenshot, sign_in
 from sanxian.activities import services as activities
 from sanxian.activities.models import OrganiserKind
 from sanxian.appeals.services import file_appeal, seed_default_categories
@@ -278,17 +278,9 @@ def world(transactional_db, settings, tmp_path):  # type: ignore[no-untyped-def]
 
 def open_screen(browser, base_url: str, screen: str):  # type: ignore[no-untyped-def]
     """A browser context the size of the screen, whose pages can load axe."""
-    phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-    context = browser.new_context(
-        viewport=SCREENS[screen],
-        locale="zh-CN",
-        base_url=base_url,
-        **(phone if screen == "phone" else {}),
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(browser, base_url, screen)
     with_axe(page)
-    return context, page
+    return page.context, page
 
 
 def axe_violations(page, persona: str, screen: str, url: str) -> list[Violation]:  # type: ignore[no-untyped-def]

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, screenshot
-from e2e.test_issue_flow import sign_in
+from e2e.conftest import PHONE, screenshot, sign_in
 from sanxian.meetings.models import CycleRule
 from tests.world import build_world
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from e2e.conftest import DESKTOP, screenshot, sign_in
+from e2e.conftest import new_page, screenshot, sign_in
 from sanxian.dashboards.services import refresh_all
 from sanxian.demo.xietu import DEMO_PASSWORD, load_demo
 from sanxian.places.models import Place, PlaceKind
@@ -25,9 +25,7 @@ def demo(transactional_db):  # type: ignore[no-untyped-def]
 
 
 def test_demo_dashboard_drills_down_to_a_jiangnan_grid(browser, live_server, demo) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = new_page(browser, live_server.url, timeout=20_000)
     try:
         sign_in(page, "admin", DEMO_PASSWORD)
         root = Place.objects.get(kind=PlaceKind.SUBDISTRICT, name="斜土街道")
@@ -58,4 +56,4 @@ def test_demo_dashboard_drills_down_to_a_jiangnan_grid(browser, live_server, dem
         page.goto(f"/dashboards/{jingtai.pk}/report/{month}/")
         expect(page.get_by_test_id("report-title")).to_contain_text("景泰")
     finally:
-        context.close()
+        page.context.close()

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import ARTIFACTS, screenshot, sign_in
+from e2e.conftest import ARTIFACTS, new_page, screenshot, sign_in
 from sanxian.activities.models import SignupState
 from sanxian.appeals.models import AppealState, Rating
 from sanxian.dashboards.services import refresh_all
@@ -97,9 +97,7 @@ def world(transactional_db):  # type: ignore[no-untyped-def]
 
 
 def test_dashboard_draws_charts_and_drills_down_to_a_grid(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(browser, live_server.url)
     try:
         sign_in(page, "admin")
         page.goto("/dashboards/?period=last_3")
@@ -181,7 +179,7 @@ def test_dashboard_draws_charts_and_drills_down_to_a_grid(browser, live_server, 
         expect(breadcrumbs).to_contain_text("第一块区")
         screenshot(page, "dashboard-grid")
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_dashboard_on_a_phone_and_the_report(phone, world) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import DESKTOP, PHONE, screenshot, sign_in
+from e2e.conftest import DESKTOP, PHONE, new_page, screenshot, sign_in
 from sanxian.appeals.models import Appeal, AppealState
 from sanxian.appeals.services import seed_default_categories
 from sanxian.issues.models import Issue, IssueSource, IssueState
@@ -63,12 +63,10 @@ def world(transactional_db, settings, tmp_path):  # type: ignore[no-untyped-def]
 def keyboard_page(request, browser, live_server):  # type: ignore[no-untyped-def]
     """A page on a phone with a keyboard attached, or on an office PC."""
     screen = {"phone": PHONE, "desktop": DESKTOP}[request.param]
-    context = browser.new_context(viewport=screen, locale="zh-CN", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(browser, live_server.url, viewport=screen)
     page.screen = request.param  # type: ignore[attr-defined]
     yield page
-    context.close()
+    page.context.close()
 
 
 class Keys:

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, screenshot, sign_in
+from e2e.conftest import new_page, screenshot, sign_in
 from sanxian.accounts.models import User
 from tests.world import build_world
 
@@ -28,11 +28,7 @@ def test_the_chosen_language_follows_the_person(browser, live_server, desktop, w
     expect(page.locator(".topnav")).to_contain_text("Home")
     assert User.objects.get(username="secretary").language == "en"
 
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", base_url=live_server.url
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(15_000)
+    phone = new_page(browser, live_server.url, "phone")
     try:
         phone.goto(reverse("accounts:login"))
         expect(phone.locator("html")).to_have_attribute("lang", "zh-CN")  # nobody known yet
@@ -44,4 +40,4 @@ def test_the_chosen_language_follows_the_person(browser, live_server, desktop, w
         expect(phone.locator("html")).to_have_attribute("lang", "zh-CN")
         assert User.objects.get(username="secretary").language == "zh-hans"
     finally:
-        context.close()
+        phone.context.close()

@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import PHONE, screenshot
-from e2e.test_issue_flow import sign_in
+from e2e.conftest import PHONE, screenshot, sign_in
 from sanxian.issues.models import Issue, IssueState
 from sanxian.meetings.models import Invitation, MeetingKind
 from sanxian.meetings.services import create_meeting, invite

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from e2e.conftest import ARTIFACTS, PHONE, screenshot, sign_in
+from e2e.conftest import ARTIFACTS, PHONE, new_page, screenshot, sign_in
 from sanxian.dashboards.services import refresh_all
 from sanxian.meetings.models import Invitation, MeetingKind
 from sanxian.meetings.services import (
@@ -252,12 +252,8 @@ def test_service_record_print(desktop, world) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize("where", ["wechat", "no-script"])
 def test_no_print_button_where_it_cannot_print(browser, live_server, world, where) -> None:  # type: ignore[no-untyped-def]
     options = {"user_agent": WECHAT} if where == "wechat" else {"java_script_enabled": False}
-    context = browser.new_context(
-        viewport=PHONE, locale="zh-CN", base_url=live_server.url, **options
-    )
+    page = new_page(browser, live_server.url, "desktop", viewport=PHONE, **options)
     try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
         sign_in(page, "resident")
         page.goto(f"/volunteers/people/{world.crew.resident.pk}/record/")
         expect(page.get_by_test_id("record-total")).to_have_text("4.50")
@@ -270,4 +266,4 @@ def test_no_print_button_where_it_cannot_print(browser, live_server, world, wher
         expect(page.get_by_test_id("meeting-title")).to_have_text(MEETING_TITLE)
         expect(page.get_by_test_id("print-button")).to_be_hidden()
     finally:
-        context.close()
+        page.context.close()

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import sign_in
+from e2e.conftest import new_page, sign_in
 from sanxian.appeals.services import file_appeal, seed_default_categories
 from sanxian.dashboards.services import refresh_all
 from sanxian.meetings.models import MeetingKind
@@ -70,12 +70,8 @@ def world(transactional_db, settings, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def watched(browser, live_server):  # type: ignore[no-untyped-def]
     """A page that collects CSP violations from the console and from the page's events."""
-    context = browser.new_context(
-        viewport={"width": 1100, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    context.add_init_script(WATCH)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = new_page(browser, live_server.url, viewport={"width": 1100, "height": 900})
+    page.add_init_script(WATCH)
     console: list[str] = []
     page.on(
         "console",
@@ -87,7 +83,7 @@ def watched(browser, live_server):  # type: ignore[no-untyped-def]
     )
     page.on("pageerror", lambda e: console.append(f"page error: {e}"))
     yield page, console
-    context.close()
+    page.context.close()
 
 
 def violations(page, console: list[str]) -> list[str]:  # type: ignore[no-untyped-def]

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import screenshot
-from e2e.test_issue_flow import sign_in
+from e2e.conftest import screenshot, sign_in
 from sanxian.grids.services import attach_building_group, create_grid
 from sanxian.party.models import PartyMember, PartyOrg, PartyOrgKind
 from sanxian.party.services import assign_member_to_group, create_party_org
