@@ -225,7 +225,14 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sanxian"}
-    )
+    ),
+    # Rendered dashboard figures, apart so that they never push rate-limit counters out.
+    # Their keys name the data they show, so every process may keep its own.
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sanxian-figures",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 RATELIMIT_IP_META_KEY = "sanxian.accounts.client.client_ip_or_unknown"
 # Appeal filing (django-ratelimit rates: count/period, e.g. "5/10m").

@@ -30,10 +30,13 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: no rate-limit counters, no rendered figures (a
+    rolled-back database gives its ids out again)."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ per node, month and metric), and only the structure snapshot from the daily ones
 from __future__ import annotations
 
 import calendar
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -23,8 +24,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from sanxian.accounts.models import STAFF_ROLES
 from sanxian.accounts.scope import Scope, get_scope
@@ -759,11 +760,16 @@ class ChildRow:
 
 @dataclass
 class Dashboard:
+    """What a dashboard shows. The live parts (overdue appeals, the two distinct counts) are
+    read at once; the parts from the roll-ups (``measures``, ``children``, ``trend``,
+    ``charts``) when first used — a page whose figures are cached by ``figures_key`` never
+    reads them."""
+
     node: Node
     period: Period
-    measures: Measures
-    children: list[ChildRow]
-    trend: list[TrendPoint]
+    child_nodes: list[Node]
+    volunteers_serving: int
+    households_attending: int
     overdue: list[Appeal]
     overdue_more: bool
     last_run: RollupRun | None
@@ -773,6 +779,61 @@ class Dashboard:
     @property
     def has_meetings(self) -> bool:
         return self.node.kind in (PlaceKind.SUBDISTRICT, PlaceKind.NEIGHBORHOOD)
+
+    @cached_property
+    def _values(self) -> tuple[dict[str, dict[str, int]], date | None]:
+        return read_values([self.node.key] + [c.key for c in self.child_nodes], self.period)
+
+    @cached_property
+    def measures(self) -> Measures:
+        values, snapshot_day = self._values
+        return Measures(
+            values[self.node.key],
+            snapshot_day,
+            months=len(self.period.months),
+            volunteers_serving=self.volunteers_serving,
+            households_attending=self.households_attending,
+        )
+
+    @cached_property
+    def children(self) -> list[ChildRow]:
+        values, snapshot_day = self._values
+        months = len(self.period.months)
+        return [
+            ChildRow(c, Measures(values[c.key], snapshot_day, months=months))
+            for c in self.child_nodes
+        ]
+
+    @cached_property
+    def trend(self) -> list[TrendPoint]:
+        return read_trend(self.node.key, self.period)
+
+    @cached_property
+    def charts(self) -> dict[str, Any]:
+        from sanxian.dashboards.charts import chart_data  # charts reads this module's types
+
+        return chart_data(self)
+
+    @cached_property
+    def figures_key(self) -> str:
+        """Names everything the figures depend on: the node and its children as named now,
+        the period, the roll-up run they were computed in, the two live counts and the
+        language. A new roll-up run, a renamed place or a new volunteer gives a new key, so
+        cached figures never need clearing."""
+        run = self.last_run
+        parts = [
+            self.node.key,
+            self.node.kind,
+            self.period.preset,
+            self.period.from_value,
+            self.period.to_value,
+            f"{run.pk}@{run.finished_at.isoformat()}" if run and run.finished_at else "-",
+            self.volunteers_serving,
+            self.households_attending,
+            get_language(),
+            *(f"{c.key}={c.name}" for c in self.child_nodes),
+        ]
+        return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
 def place_node(place: Place) -> Node:
@@ -922,11 +983,8 @@ def overdue_appeals(where: Q, now: datetime) -> tuple[list[Appeal], bool]:
 def dashboard(user, node: Node, period: Period, *, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     scope = get_scope(user)
-    children = children_of(node)
-    values, snapshot_day = read_values([node.key] + [c.key for c in children], period)
     paths = node_paths(node, scope)
     overdue, more = overdue_appeals(any_subtree_q(paths), now)
-    months = len(period.months)
     anchor = node.place if node.place is not None else node.grid.block  # type: ignore[union-attr]
     volunteers, households = distinct_counts(
         anchor, any_subtree_q(paths), any_subtree_q(paths, "activity__path"), period
@@ -934,17 +992,9 @@ def dashboard(user, node: Node, period: Period, *, now: datetime | None = None) 
     return Dashboard(
         node=node,
         period=period,
-        measures=Measures(
-            values[node.key],
-            snapshot_day,
-            months=months,
-            volunteers_serving=volunteers,
-            households_attending=households,
-        ),
-        children=[
-            ChildRow(c, Measures(values[c.key], snapshot_day, months=months)) for c in children
-        ],
-        trend=read_trend(node.key, period),
+        child_nodes=children_of(node),
+        volunteers_serving=volunteers,
+        households_attending=households,
         overdue=overdue,
         overdue_more=more,
         last_run=RollupRun.objects.filter(finished_at__isnull=False, error="").first(),

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from sanxian.audit import services as audit
 from sanxian.audit.models import AuditAction
 from sanxian.dashboards import selectors
-from sanxian.dashboards.charts import chart_data
 from sanxian.dashboards.reports import report_filenames, report_workbook
 from sanxian.dashboards.selectors import (
     PRESETS,
@@ -34,6 +33,9 @@ from sanxian.spreadsheets import workbook_response
 
 # A second "refresh now" within this time reuses the run just made.
 REFRESH_COOLDOWN = timedelta(seconds=30)
+# How long a dashboard's rendered figures are kept (their key changes with the data, so this
+# only bounds the memory they take).
+FIGURES_CACHE_SECONDS = 6 * 3600
 
 
 @login_required
@@ -64,9 +66,8 @@ def _render_dashboard(request: HttpRequest, node: Node, refresh_url: str) -> Htt
         "dashboards/dashboard.html",
         {
             "board": board,
-            "m": board.measures,
             "breadcrumbs": board.breadcrumbs,
-            "charts": chart_data(board),
+            "figures_seconds": FIGURES_CACHE_SECONDS,
             "presets": [(key, label) for key, (label, _n) in PRESETS.items()],
             "period_query": _period_query(period),
             "refresh_url": refresh_url,
