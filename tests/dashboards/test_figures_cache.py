@@ -5,12 +5,9 @@ volunteer (a live count), a renamed place or another language all give fresh fig
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,11 +19,7 @@ from tests.dashboards.helpers import add_hours, get_volunteer
 from tests.dashboards.test_views import some_data
 from tests.world import World
 
-
-@pytest.fixture(autouse=True)
-def _mid_month() -> Iterator[None]:
-    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        yield
+pytestmark = pytest.mark.usefixtures("mid_month")
 
 
 def _get(client, url: str) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]

@@ -6,12 +6,9 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -39,6 +36,9 @@ from tests.dashboards.helpers import (
     get_volunteer,
 )
 from tests.world import World, grow
+
+# The pages show this month by default; the data lies in the last eleven days.
+pytestmark = pytest.mark.usefixtures("mid_month")
 
 PERSONAS = [
     "admin",
@@ -79,14 +79,6 @@ def urls(world: World) -> dict[str, tuple[str, set[str]]]:
         "block_report": (reverse("dashboards:report", args=[world.block.pk, month]), set()),
         "building": (reverse("dashboards:place", args=[world.building.pk]), set()),
     }
-
-
-@pytest.fixture(autouse=True)
-def _mid_month() -> Iterator[None]:
-    """The pages show this month by default and ``some_data`` lies in the last eleven days:
-    the tests run on the 20th of a month, whatever today's date."""
-    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        yield
 
 
 def some_data(world: World) -> None:
