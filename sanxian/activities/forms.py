@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanxian.activities.models import DEFAULT_VENUE, OrganiserKind
@@ -100,7 +101,8 @@ class ActivityForm(forms.Form):
         self.places = {p.pk: p for p in places}
         self.teams = {t.pk: t for t in teams}
         self.branches = {b.pk: b for b in branches}
-        self._choices("place", [(p.pk, f"{p.kind_label}: {p.name}") for p in places])
+        colon = gettext(": ")
+        self._choices("place", [(p.pk, f"{p.kind_label}{colon}{p.name}") for p in places])
         self._choices("organiser_team", [("", "—"), *[(t.pk, t.name) for t in teams]])
         self._choices("organiser_branch", [("", "—"), *[(b.pk, b.name) for b in branches]])
         kinds = [

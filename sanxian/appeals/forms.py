@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sanxian.appeals.models import AppealCategory, AppealState, Rating
@@ -92,7 +93,8 @@ class AppealForm(forms.Form):
         category_field.queryset = categories
         place_field = self.fields["place"]
         assert isinstance(place_field, forms.TypedChoiceField)
-        place_field.choices = [(p.pk, f"{p.kind_label}: {p.name}") for p in places]
+        colon = gettext(": ")
+        place_field.choices = [(p.pk, f"{p.kind_label}{colon}{p.name}") for p in places]
         if len(places) == 1:
             self.initial.setdefault("place", places[0].pk)
 
