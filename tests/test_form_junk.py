@@ -5,6 +5,7 @@ Each submission is rolled back, so one accepted piece of junk cannot spoil the n
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import traceback
@@ -193,28 +194,26 @@ def submit(client: Client, action: str, data: dict[str, list[str]]) -> tuple[int
     """POST and roll back; returns (status, problem or "", exception summary or "")."""
     cookies = copy.deepcopy(client.cookies)
     outcome: tuple[int, str, str] = (0, "", "")
-    try:
-        with transaction.atomic():
-            try:
-                response = client.post(action, data)
-            except Exception as exc:
-                lines = traceback.format_exception(exc)
-                tail = "".join(lines[-6:]).strip()
-                outcome = (500, "exception", f"{type(exc).__name__}: {exc}\n{tail}")
-            else:
-                problem = ""
-                if response.status_code >= 500:
-                    problem = "5xx"
-                elif (
-                    response.status_code == 200
-                    and not response.streaming
-                    and not response.content.strip()
-                ):
-                    problem = "200 with an empty body"
-                outcome = (response.status_code, problem, "")
-            raise _Undo
-    except _Undo:
-        pass
+    # The probe's writes are rolled back: _Undo leaves the transaction, and is then dropped.
+    with contextlib.suppress(_Undo), transaction.atomic():
+        try:
+            response = client.post(action, data)
+        except Exception as exc:
+            lines = traceback.format_exception(exc)
+            tail = "".join(lines[-6:]).strip()
+            outcome = (500, "exception", f"{type(exc).__name__}: {exc}\n{tail}")
+        else:
+            problem = ""
+            if response.status_code >= 500:
+                problem = "5xx"
+            elif (
+                response.status_code == 200
+                and not response.streaming
+                and not response.content.strip()
+            ):
+                problem = "200 with an empty body"
+            outcome = (response.status_code, problem, "")
+        raise _Undo
     client.cookies = cookies
     cache.clear()  # rate-limit counters: the next submission starts afresh
     return outcome
